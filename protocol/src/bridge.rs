@@ -1,0 +1,71 @@
+//! Messages between the loader on the host page and the chat frame, sent with `postMessage`.
+//!
+//! The frame announces [`FrameMessage::Ready`]; the loader answers with [`FrameMessage::Config`]; the frame
+//! then sends [`FrameMessage::Close`] when the visitor closes the panel and [`FrameMessage::Error`] when it
+//! cannot go on. Each side accepts messages only from the other's window and origin.
+
+use serde::{Deserialize, Serialize};
+
+use crate::widget_config::{ConfigProblem, WidgetConfig};
+
+/// One message across the loader/frame boundary, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum FrameMessage {
+    /// Frame to loader: the app is running and waits for its config.
+    #[serde(rename = "confab:ready")]
+    Ready,
+    /// Loader to frame: the checked config.
+    #[serde(rename = "confab:config")]
+    Config {
+        /// The config, known keys only, defaults applied.
+        config: WidgetConfig,
+    },
+    /// Frame to loader: the visitor asked to close the panel.
+    #[serde(rename = "confab:close")]
+    Close,
+    /// Frame to loader: something stops the panel; the loader reports it through `onError`.
+    #[serde(rename = "confab:error")]
+    Error {
+        /// What went wrong.
+        problem: ConfigProblem,
+    },
+}
+
+/// The kinds of [`FrameMessage`], with their wire names, for the loader spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameMessageKind {
+    /// `confab:ready`
+    Ready,
+    /// `confab:config`
+    Config,
+    /// `confab:close`
+    Close,
+    /// `confab:error`
+    Error,
+}
+
+impl FrameMessageKind {
+    /// Every kind.
+    pub const ALL: [FrameMessageKind; 4] = [Self::Ready, Self::Config, Self::Close, Self::Error];
+
+    /// The `type` field on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ready => "confab:ready",
+            Self::Config => "confab:config",
+            Self::Close => "confab:close",
+            Self::Error => "confab:error",
+        }
+    }
+
+    /// The key the loader spec files this kind under.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Self::Ready => "ready",
+            Self::Config => "config",
+            Self::Close => "close",
+            Self::Error => "error",
+        }
+    }
+}

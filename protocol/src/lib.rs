@@ -1,0 +1,15 @@
+//! Confab's wire types, shared by the widget (wasm32) and the server (native).
+//!
+//! - [`limits`]: every size and length limit, defined once.
+//! - [`ids`]: the UID/GUID rule.
+//! - [`widget_config`]: the config object a site passes to `Confab.start`, its rules and its checks.
+//! - [`bridge`]: the messages the loader and the chat iframe exchange with `postMessage`.
+//! - [`api_error`]: the REST error envelope and its stable codes.
+//!
+//! Nothing here depends on the server or the browser.
+
+pub mod api_error;
+pub mod bridge;
+pub mod ids;
+pub mod limits;
+pub mod widget_config;

@@ -1,0 +1,220 @@
+//! Static files served compressed and cacheable: each [`Asset`] keeps its bytes, compresses itself to
+//! brotli and gzip on first demand, and answers with the encoding the client accepts, an `ETag`, and the
+//! cache policy its kind calls for.
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::sync::OnceLock;
+
+/// How long browsers and proxies may keep a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Content-hashed file: its name changes with its content, so it is kept for a year.
+    Immutable,
+    /// The loader: kept briefly, so a site picks up a new release within minutes.
+    Brief,
+    /// Revalidated on every use (the frame page, which names the current hashed files).
+    Revalidate,
+}
+
+impl CachePolicy {
+    fn header(self) -> &'static str {
+        match self {
+            Self::Immutable => "public, max-age=31536000, immutable",
+            Self::Brief => "public, max-age=300, stale-while-revalidate=60",
+            Self::Revalidate => "no-cache",
+        }
+    }
+}
+
+/// A content encoding the server can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Brotli.
+    Brotli,
+    /// Gzip.
+    Gzip,
+    /// As stored.
+    Identity,
+}
+
+impl Encoding {
+    /// The best encoding `accept_encoding` allows, brotli first.
+    pub fn negotiate(accept_encoding: Option<&str>) -> Self {
+        let accepts = |name: &str| {
+            accept_encoding.is_some_and(|value| {
+                value.split(',').any(|item| {
+                    let mut parts = item.split(';');
+                    let coding = parts.next().unwrap_or("").trim();
+                    let refused = parts.any(|p| {
+                        p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()) == Some(0.0)
+                    });
+                    coding.eq_ignore_ascii_case(name) && !refused
+                })
+            })
+        };
+        if accepts("br") {
+            Self::Brotli
+        } else if accepts("gzip") {
+            Self::Gzip
+        } else {
+            Self::Identity
+        }
+    }
+
+    fn token(self) -> Option<&'static str> {
+        match self {
+            Self::Brotli => Some("br"),
+            Self::Gzip => Some("gzip"),
+            Self::Identity => None,
+        }
+    }
+}
+
+/// One static file.
+#[derive(Debug)]
+pub struct Asset {
+    body: Bytes,
+    content_type: &'static str,
+    cache: CachePolicy,
+    etag: String,
+    extra_headers: Vec<(header::HeaderName, HeaderValue)>,
+    brotli: OnceLock<Bytes>,
+    gzip: OnceLock<Bytes>,
+}
+
+impl Asset {
+    /// An asset of `content_type` with `body`, cached per `cache`.
+    pub fn new(body: Vec<u8>, content_type: &'static str, cache: CachePolicy) -> Self {
+        let digest = Sha256::digest(&body);
+        let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            body: body.into(),
+            content_type,
+            cache,
+            etag,
+            extra_headers: Vec::new(),
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// Adds a header sent with every response for this asset.
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.extra_headers.push((name, value));
+        self
+    }
+
+    /// The uncompressed bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The bytes in `encoding`, compressing (once) on first demand.
+    pub fn encoded(&self, encoding: Encoding) -> Bytes {
+        match encoding {
+            Encoding::Identity => self.body.clone(),
+            Encoding::Brotli => self.brotli.get_or_init(|| brotli_compress(&self.body).into()).clone(),
+            Encoding::Gzip => self.gzip.get_or_init(|| gzip_compress(&self.body).into()).clone(),
+        }
+    }
+
+    /// Answers a GET for this asset given the request's headers.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let encoding = if compressible(self.content_type) {
+            Encoding::negotiate(request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()))
+        } else {
+            Encoding::Identity
+        };
+        let etag = match encoding.token() {
+            Some(token) => format!("\"{}-{token}\"", self.etag),
+            None => format!("\"{}\"", self.etag),
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(self.cache.header()));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag is a valid header"));
+        for (name, value) in &self.extra_headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        let not_modified = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+        if not_modified {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if let Some(token) = encoding.token() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        }
+        let body = self.encoded(encoding);
+        (headers, Body::from(body)).into_response()
+    }
+}
+
+/// The content type for a file name, by extension.
+pub fn content_type_for(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn compressible(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || matches!(content_type, "application/wasm" | "application/json" | "image/svg+xml")
+}
+
+/// Brotli at its best quality: assets are compressed once and served many times.
+pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("compressing to memory cannot fail");
+    out
+}
+
+/// Gzip at its best level.
+pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).expect("compressing to memory cannot fail");
+    encoder.finish().expect("compressing to memory cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_q_zero() {
+        assert_eq!(Encoding::negotiate(Some("gzip, deflate, br, zstd")), Encoding::Brotli);
+        assert_eq!(Encoding::negotiate(Some("gzip, br;q=0")), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate(Some("identity")), Encoding::Identity);
+        assert_eq!(Encoding::negotiate(None), Encoding::Identity);
+    }
+
+    #[test]
+    fn compressed_forms_round_trip() {
+        let data = b"hello hello hello hello hello".repeat(50);
+        let gz = gzip_compress(&data);
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).unwrap();
+        assert_eq!(back, data);
+        let br = brotli_compress(&data);
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut back).unwrap();
+        assert_eq!(back, data);
+        assert!(br.len() < data.len() / 5);
+    }
+}

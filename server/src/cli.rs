@@ -1,0 +1,66 @@
+//! The `confab-server` command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Confab's chat API server.
+#[derive(Debug, Parser)]
+#[command(name = "confab-server", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: REST API, loader, widget and demo page.
+    Serve(ServeArgs),
+    /// Manage apps.
+    App {
+        /// What to do with apps.
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Directory for the SQLite file and uploads; created if missing.
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "./confab-data")]
+    pub data_dir: PathBuf,
+    /// The region this server runs; apps are created in it and configs naming another are refused.
+    #[arg(long, env = "CONFAB_REGION", default_value = "local")]
+    pub region: String,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Storage and region.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, env = "CONFAB_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The built widget (trunk's output).
+    #[arg(long, env = "CONFAB_WIDGET_DIR", default_value = "./dist")]
+    pub widget_dir: PathBuf,
+}
+
+/// App subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Create an app and print its credentials as one JSON object.
+    Create {
+        /// The app's display name (1-100 characters).
+        #[arg(long)]
+        name: String,
+        /// Storage and region.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}

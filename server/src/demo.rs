@@ -1,0 +1,124 @@
+//! The demo app: created on the first start with an empty data directory, and the `/demo` host page that
+//! pastes the README's snippet with its credentials.
+//!
+//! Keys are stored hashed, so the demo app's auth-only key (the one key meant for web pages) is also kept
+//! in `demo-app.json` in the data directory for the demo page to use. The full-access key is shown once.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::apps::{create_app, AppCredentials};
+use crate::store::{Store, StoreError};
+
+/// The snippet a site owner pastes, as the README shows it.
+pub const SNIPPET: &str = include_str!("../../snippet/snippet.html");
+const PAGE: &str = include_str!("../../snippet/demo.html");
+const FILE_NAME: &str = "demo-app.json";
+const NAME: &str = "Confab demo";
+
+/// What the demo page needs: the app and its auth-only key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoApp {
+    /// The demo app's id.
+    pub app_id: String,
+    /// Its region.
+    pub region: String,
+    /// Its auth-only key.
+    pub auth_key: String,
+}
+
+/// Errors setting up the demo app.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `demo-app.json` could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The demo app for `data_dir`: created with its credentials (returned once) when the store has no app
+/// yet, read from `demo-app.json` otherwise, `None` when the directory's apps were made another way.
+pub async fn ensure_demo_app(
+    store: &dyn Store,
+    data_dir: &Path,
+    region: &str,
+) -> Result<(Option<DemoApp>, Option<AppCredentials>), DemoError> {
+    let path = data_dir.join(FILE_NAME);
+    let file_err = |source| DemoError::File { path: path.display().to_string(), source };
+    if store.app_count().await? == 0 {
+        let credentials = create_app(store, NAME, region).await?;
+        let demo = DemoApp {
+            app_id: credentials.app_id.clone(),
+            region: credentials.region.clone(),
+            auth_key: credentials.auth_key.clone(),
+        };
+        let json = serde_json::to_vec_pretty(&demo).expect("DemoApp serialises");
+        write_private(&path, &json).map_err(file_err)?;
+        return Ok((Some(demo), Some(credentials)));
+    }
+    match std::fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<DemoApp>(&bytes) {
+            Ok(demo) if store.app(&demo.app_id).await?.is_some() => Ok((Some(demo), None)),
+            _ => Ok((None, None)),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, None)),
+        Err(e) => Err(file_err(e)),
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// The README's snippet filled in for `demo`, loading the widget from this server (`chat_origin`, or the
+/// page's own origin when empty).
+pub fn snippet_for(demo: &DemoApp, chat_origin: &str) -> String {
+    SNIPPET
+        .replace("https://CHAT_HOST", chat_origin)
+        .replace("APP_ID", &demo.app_id)
+        .replace("REGION", &demo.region)
+        .replace("AUTH_KEY", &demo.auth_key)
+}
+
+/// The demo host page: a plain page with the snippet pasted in, served by this server.
+pub fn page(demo: &DemoApp) -> String {
+    PAGE.replace("<!-- CONFAB SNIPPET -->", &snippet_for(demo, ""))
+        .replace("APP_ID", &demo.app_id)
+        .replace("REGION", &demo.region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readme_shows_the_snippet_the_demo_uses() {
+        let readme = include_str!("../../README.md");
+        assert!(readme.contains(SNIPPET.trim_end()), "README.md must contain snippet/snippet.html verbatim");
+    }
+
+    #[test]
+    fn page_fills_in_every_placeholder() {
+        let demo = DemoApp { app_id: "abc".into(), region: "local".into(), auth_key: "k123".into() };
+        let html = page(&demo);
+        for placeholder in ["APP_ID", "AUTH_KEY", "CHAT_HOST", "REGION\"", "CONFAB SNIPPET"] {
+            assert!(!html.contains(placeholder), "{placeholder} left in the page");
+        }
+        assert!(html.contains("src=\"/widget/confab.js\""));
+        assert!(html.contains("authKey: \"k123\""));
+    }
+}

@@ -1,0 +1,38 @@
+//! The Confab chat API server.
+//!
+//! - [`cli`]: the `confab-server` command line (`serve`, `app create`).
+//! - [`store`]: the storage interface and its SQLite backend.
+//! - [`apps`]: creating apps and their credentials.
+//! - [`secrets`]: random keys and their stored hashes.
+//! - [`assets`]: compressed, cache-aware responses for static files.
+//! - [`widget`]: the built widget (the chat frame and its hashed files).
+//! - [`loader`]: `confab.js`, the loader a site's snippet pulls in.
+//! - [`demo`]: the demo app and its host page.
+//! - [`error`]: the API error type and its JSON envelope.
+//! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
+
+pub mod apps;
+pub mod assets;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod loader;
+pub mod secrets;
+pub mod state;
+pub mod store;
+pub mod widget;
+
+pub use state::AppState;
+
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await
+}

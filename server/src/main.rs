@@ -1,0 +1,96 @@
+//! `confab-server`: a thin wrapper that parses the command line and runs the library.
+
+use clap::Parser;
+use confab_protocol::ids::is_valid_id;
+use confab_protocol::limits::MAX_NAME_LEN;
+use confab_server::cli::{AppCommand, Cli, Command, DataArgs, ServeArgs};
+use confab_server::store::{SqliteStore, Store};
+use confab_server::{apps, demo, AppState};
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+type CliResult = Result<(), Box<dyn Error>>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONFAB_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::App { command: AppCommand::Create { name, data } } => create_app(&name, &data).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("confab-server: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    if !is_valid_id(&data.region) {
+        return Err(format!("--region {:?}: use 1-100 characters of a-z, A-Z, 0-9, _ and -", data.region).into());
+    }
+    std::fs::create_dir_all(&data.data_dir)
+        .map_err(|e| format!("--data-dir {}: {e}", data.data_dir.display()))?;
+    Ok(Arc::new(SqliteStore::open(&data.data_dir.join("confab.db")).await?))
+}
+
+async fn create_app(name: &str, data: &DataArgs) -> CliResult {
+    let chars = name.trim().chars().count();
+    if chars == 0 || chars > MAX_NAME_LEN {
+        return Err(format!("--name: use 1-{MAX_NAME_LEN} characters").into());
+    }
+    let store = open_store(data).await?;
+    let credentials = apps::create_app(store.as_ref(), name.trim(), &data.region).await?;
+    println!("{}", serde_json::to_string(&credentials)?);
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> CliResult {
+    let store = open_store(&args.data).await?;
+    let (demo_app, created) = demo::ensure_demo_app(store.as_ref(), &args.data.data_dir, &args.data.region).await?;
+    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone())?;
+    if state.widget.frame().is_none() {
+        tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let base = match addr.ip().is_unspecified() {
+        true => format!("http://127.0.0.1:{}", addr.port()),
+        false => format!("http://{addr}"),
+    };
+    if let Some(credentials) = created {
+        println!("Created the demo app. Its credentials, shown this once:");
+        println!("{}", serde_json::to_string_pretty(&credentials)?);
+    }
+    if demo_app.is_some() {
+        println!("Demo page: {base}/demo");
+    }
+    println!("Confab is listening on {base}");
+    confab_server::serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,43 @@
+//! What every request handler shares: storage, the served files, and the server's settings.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::assets::Asset;
+use crate::demo::DemoApp;
+use crate::loader;
+use crate::store::Store;
+use crate::widget::WidgetAssets;
+
+/// Cheap-to-clone handle to the server's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    /// Where everything is kept.
+    pub store: Arc<dyn Store>,
+    /// The region this server runs; configs naming another are refused.
+    pub region: Arc<str>,
+    /// The rendered loader.
+    pub loader: Arc<Asset>,
+    /// The built widget.
+    pub widget: Arc<WidgetAssets>,
+    /// The demo app the `/demo` page signs in to, when this data directory has one.
+    pub demo: Option<Arc<DemoApp>>,
+}
+
+impl AppState {
+    /// State for a server in `region`, with the widget read from `widget_dir`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        region: &str,
+        widget_dir: &Path,
+        demo: Option<DemoApp>,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            store,
+            region: region.into(),
+            loader: Arc::new(loader::asset(region)),
+            widget: Arc::new(WidgetAssets::load(widget_dir)?),
+            demo: demo.map(Arc::new),
+        })
+    }
+}

@@ -1,0 +1,3 @@
+//! The panel's parts, one component per file.
+
+pub mod panel;
