@@ -109,7 +109,7 @@ var ICON_CLOSE = '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="t
 // One running widget: the launcher or mount element, and the frame once the visitor shows intent.
 function Widget(c, mountEl) {
   var apiOrigin = c.apiBase ? new URL(c.apiBase).origin : scriptOrigin;
-  var frame = null, ready = false, open = false, timer = 0, host = null, launcher = null;
+  var frame = null, ready = false, open = false, shown = false, timer = 0, host = null, launcher = null;
   function makeFrame(parent, className) {
     if (frame) return;
     frame = d.createElement("iframe");
@@ -144,7 +144,6 @@ function Widget(c, mountEl) {
   // Docked: the panel shows once the frame is ready, so a frame that fails to load never covers the page.
   function show(wanted) {
     if (!launcher) return;
-    var was = open && ready;
     open = wanted;
     if (wanted && !frame) makeFrame(host.shadowRoot, "p");
     var visible = open && ready;
@@ -153,7 +152,8 @@ function Widget(c, mountEl) {
     launcher.setAttribute("aria-expanded", String(visible));
     launcher.setAttribute("aria-label", visible ? "Close chat" : "Open chat");
     launcher.innerHTML = visible ? ICON_CLOSE : ICON_CHAT;
-    if (visible !== was) emit(visible ? "onOpenChat" : "onCloseChat", {});
+    if (visible !== shown) emit(visible ? "onOpenChat" : "onCloseChat", {});
+    shown = visible;
   }
   w.addEventListener("message", onMessage);
   if (mountEl) {
@@ -175,7 +175,7 @@ function Widget(c, mountEl) {
     var warm = function () { makeFrame(host.shadowRoot, "p"); };
     launcher.addEventListener("pointerenter", warm);
     launcher.addEventListener("focus", warm);
-    launcher.addEventListener("click", function () { show(!(open && ready)); });
+    launcher.addEventListener("click", function () { show(!open); });
     host.addEventListener("keydown", function (e) { if (e.key === "Escape" && open) { show(false); launcher.focus(); } });
     show(false);
     d.body.appendChild(host);

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: sets up what the tests need, runs the Rust tests, builds the widget, prints the size
+# report and runs the end-to-end tests in headless Chromium against a real server.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh test
+
+echo "== Rust tests" >&2
+cargo test --workspace --locked
+
+echo "== widget build" >&2
+bash scripts/build-widget.sh
+cargo build --locked -p confab-server
+
+echo "== size report" >&2
+node tests/e2e/size-report.mjs
+
+echo "== end-to-end tests (Chromium)" >&2
+cd tests/e2e
+node --test --test-concurrency=1 --test-reporter=spec

@@ -1,0 +1,127 @@
+// Shared pieces of the end-to-end tests: a real confab-server process, a host site on another origin, and
+// headless Chromium driven by Playwright.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, "../..");
+export const artifacts = join(here, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const serverBin =
+  process.env.CONFAB_SERVER_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "debug/confab-server");
+
+/** Starts confab-server on a loopback port with a fresh data directory; resolves once it listens. */
+export async function startServer({ region = "local" } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-"));
+  const child = spawn(
+    serverBin,
+    ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), "--region", region],
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONFAB_LOG: "warn" } },
+  );
+  let stdout = "";
+  const base = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${stdout}`)), 30000);
+    child.on("exit", (code) => fail(new Error(`server exited with ${code}:\n${stdout}`)));
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const m = stdout.match(/Confab is listening on (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+  });
+  const credentials = JSON.parse(stdout.slice(stdout.indexOf("{"), stdout.lastIndexOf("}") + 1));
+  return {
+    base,
+    credentials,
+    stop() {
+      child.kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A host website on http://localhost:PORT (another origin than the server on 127.0.0.1). */
+export async function startHost() {
+  const pages = new Map();
+  const server = createServer((req, res) => {
+    const html = pages.get(new URL(req.url, "http://x").pathname);
+    res.writeHead(html ? 200 : 404, { "content-type": "text/html; charset=utf-8" });
+    res.end(html || "not found");
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const origin = `http://localhost:${server.address().port}`;
+  return {
+    origin,
+    /** Serves `html` at `path` and returns its URL. */
+    page(path, html) {
+      pages.set(path, html);
+      return origin + path;
+    },
+    stop: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/**
+ * A host page with the snippet pasted in. It records onError and the open/close events in window.__errors
+ * and window.__events, and has a button of its own to show that the page stays usable.
+ * `start` is the JS expression that starts the widget (default: Confab.start(config)).
+ */
+export function hostPage({ loaderSrc, config, mount = "", start = "Confab.start(config)" }) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host site</title>
+<script defer src="${loaderSrc}"></script>
+<style>body{font:16px system-ui;margin:2rem;background:#fafafa} #chat{border:1px dashed #999}</style></head>
+<body><h1>Host site</h1>
+<button id="host-button" onclick="this.dataset.clicks = (+this.dataset.clicks || 0) + 1">Host button</button>
+<p>Content of the host page.</p>${mount}
+<script>
+window.__errors = []; window.__events = [];
+window.addEventListener("DOMContentLoaded", function () {
+  if (!window.Confab) { window.__noLoader = true; return; }
+  ["onOpenChat", "onCloseChat", "onLogout"].forEach(function (name) {
+    Confab.on(name, function () { window.__events.push(name); });
+  });
+  Confab.on("onError", function (e) { window.__errors.push(e); });
+  var config = ${JSON.stringify(config)};
+  window.__started = ${start};
+});
+</script></body></html>`;
+}
+
+/** Headless Chromium from Debian's package, with the flags this closed network needs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
+  });
+}
+
+/** Saves a screenshot of `page` as artifacts/NAME.png. */
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+/** A new page that collects console errors and uncaught page errors. */
+export async function newPage(browser, viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  page.consoleErrors = [];
+  page.pageErrors = [];
+  page.on("console", (m) => m.type() === "error" && page.consoleErrors.push(m.text()));
+  page.on("pageerror", (e) => page.pageErrors.push(String(e)));
+  return page;
+}

@@ -1,0 +1,60 @@
+// Size report: what a visitor downloads, as the server sends it (gzip and brotli), measured over HTTP from
+// a real server with the built widget. Run by scripts/test.sh; prints one table and a JSON line.
+import { request } from "node:http";
+import { startServer } from "./harness.mjs";
+
+// Budgets of the chat widget issue: the loader, and everything needed to open the panel.
+const LOADER_BUDGET_GZIP = 3 * 1024;
+const PANEL_BUDGET_GZIP = 150 * 1024;
+
+function download(url, encoding) {
+  return new Promise((ok, fail) => {
+    request(url, { headers: { "accept-encoding": encoding } }, (res) => {
+      let bytes = 0;
+      res.on("data", (chunk) => (bytes += chunk.length));
+      res.on("end", () => ok({ bytes, status: res.statusCode, encoding: res.headers["content-encoding"] || "identity" }));
+    })
+      .on("error", fail)
+      .end();
+  });
+}
+
+const server = await startServer();
+try {
+  const frameHtml = await (await fetch(`${server.base}/widget/frame`)).text();
+  const find = (re, what) => {
+    const m = frameHtml.match(re);
+    if (!m) throw new Error(`the frame page names no ${what}: is the widget built?`);
+    return m[1];
+  };
+  const parts = [
+    ["loader", "/widget/confab.js"],
+    ["frame html", "/widget/frame"],
+    ["js glue", find(/from '(\/widget\/[^']+\.js)'/, "JS glue")],
+    ["wasm", find(/module_or_path: '(\/widget\/[^']+\.wasm)'/, "wasm")],
+    ["css", find(/href="(\/widget\/[^"]+\.css)"/, "CSS")],
+  ];
+  const rows = [];
+  for (const [name, path] of parts) {
+    const raw = await download(server.base + path, "identity");
+    const gzip = await download(server.base + path, "gzip");
+    const br = await download(server.base + path, "br");
+    if (raw.status !== 200 || gzip.encoding !== "gzip" || br.encoding !== "br") {
+      throw new Error(`${path}: status ${raw.status}, encodings ${gzip.encoding}/${br.encoding}`);
+    }
+    rows.push({ name, path, raw: raw.bytes, gzip: gzip.bytes, br: br.bytes });
+  }
+  const kb = (n) => (n / 1024).toFixed(1).padStart(7);
+  console.log("\nConfab size report (KiB, as served)");
+  console.log("part          raw     gzip   brotli");
+  for (const r of rows) console.log(`${r.name.padEnd(11)}${kb(r.raw)}  ${kb(r.gzip)}  ${kb(r.br)}`);
+  const total = (key) => rows.reduce((sum, r) => sum + r[key], 0);
+  console.log(`${"total".padEnd(11)}${kb(total("raw"))}  ${kb(total("gzip"))}  ${kb(total("br"))}`);
+  const loader = rows[0].gzip;
+  const verdict = (value, budget) => `${(value / 1024).toFixed(1)} KiB of ${(budget / 1024).toFixed(0)} KiB: ${value <= budget ? "within" : "OVER"}`;
+  console.log(`budget, loader gzip: ${verdict(loader, LOADER_BUDGET_GZIP)}`);
+  console.log(`budget, panel gzip:  ${verdict(total("gzip"), PANEL_BUDGET_GZIP)}`);
+  console.log(JSON.stringify({ sizes: rows }));
+} finally {
+  server.stop();
+}
