@@ -39,3 +39,26 @@ mod tests {
         assert_eq!(normalize_id("SuperHero1"), "superhero1");
     }
 }
+
+/// The conversation id of two users: `uidA_user_uidB`, the stored uids in sorted order.
+pub fn direct_conversation_id(a: &str, b: &str) -> String {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    format!("{first}_user_{second}")
+}
+
+/// The conversation id of a group: `group_GUID`.
+pub fn group_conversation_id(guid: &str) -> String {
+    format!("group_{guid}")
+}
+
+#[cfg(test)]
+mod conversation_tests {
+    use super::*;
+
+    #[test]
+    fn direct_ids_are_the_same_from_both_sides() {
+        assert_eq!(direct_conversation_id("bob", "alice"), "alice_user_bob");
+        assert_eq!(direct_conversation_id("alice", "bob"), "alice_user_bob");
+        assert_eq!(group_conversation_id("support"), "group_support");
+    }
+}

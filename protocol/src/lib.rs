@@ -5,6 +5,7 @@
 //! - [`widget_config`]: the config object a site passes to `Confab.start`, its rules and its checks.
 //! - [`bridge`]: the messages the loader and the chat iframe exchange with `postMessage`.
 //! - [`api_error`]: the REST error envelope and its stable codes.
+//! - [`rest`]: the REST API's request and response bodies.
 //!
 //! Nothing here depends on the server or the browser.
 
@@ -12,4 +13,5 @@ pub mod api_error;
 pub mod bridge;
 pub mod ids;
 pub mod limits;
+pub mod rest;
 pub mod widget_config;

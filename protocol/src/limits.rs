@@ -6,3 +6,29 @@ pub const MAX_ID_LEN: usize = 100;
 pub const MAX_NAME_LEN: usize = 100;
 /// Longest value of a free-form widget config string (avatar URL, link, mount selector, ...), in bytes.
 pub const MAX_CONFIG_STRING_LEN: usize = 2048;
+/// Longest URL (avatar, link, icon, attachment), in bytes.
+pub const MAX_URL_LEN: usize = 2048;
+/// Longest role, status message, group description or tag, in characters.
+pub const MAX_SHORT_TEXT_LEN: usize = 1000;
+/// Largest `metadata` object, serialised, in bytes.
+pub const MAX_METADATA_BYTES: usize = 5 * 1024;
+/// Most tags on a user, group or message.
+pub const MAX_TAGS: usize = 25;
+/// Longest tag, in characters.
+pub const MAX_TAG_LEN: usize = 100;
+/// Largest message `data` (text, attachments and metadata), serialised, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 65 * 1024;
+/// Largest request body the server reads, in bytes.
+pub const MAX_BODY_BYTES: usize = 128 * 1024;
+/// Longest group password, in characters.
+pub const MAX_PASSWORD_LEN: usize = 100;
+/// Most users in one add-members call.
+pub const MAX_MEMBERS_PER_CALL: usize = 25;
+/// Most users in one block or friends call.
+pub const MAX_UIDS_PER_CALL: usize = 25;
+/// Page size of lists when the request gives none.
+pub const DEFAULT_PER_PAGE: u32 = 100;
+/// Largest page size of lists.
+pub const MAX_PER_PAGE: u32 = 1000;
+/// Default requests per minute for each key or token (the server's `--rate-limit` changes it).
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 6000;

@@ -42,6 +42,7 @@ pub async fn create_app(store: &dyn Store, name: &str, region: &str) -> Result<A
         name: name.to_owned(),
         region: region.to_owned(),
         identity_secret: credentials.identity_secret.clone(),
+        enforce_identity: false,
         created_at: now_secs(),
     };
     let keys = [

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// The built widget (trunk's output).
     #[arg(long, env = "CONFAB_WIDGET_DIR", default_value = "./dist")]
     pub widget_dir: PathBuf,
+    /// Requests a minute allowed for each key or token; 0 turns the limit off.
+    #[arg(long, env = "CONFAB_RATE_LIMIT", default_value_t = confab_protocol::limits::DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    pub rate_limit: u32,
 }
 
 /// App subcommands.

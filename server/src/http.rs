@@ -1,13 +1,16 @@
 //! The router: health, the loader, the widget frame and files, the demo page, and JSON errors for
 //! everything else.
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use confab_protocol::limits::MAX_BODY_BYTES;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use confab_protocol::api_error::ApiErrorCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 use serde_json::json;
 
+use crate::api;
 use crate::demo;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,7 +24,10 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/confab.js", get(loader))
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
+        .merge(api::router())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -44,7 +50,7 @@ async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
 
 async fn frame(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let frame = state.widget.frame().ok_or_else(|| {
-        ApiError::Unavailable(format!(
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::ErrUnavailable, format!(
             "the widget is not built: no index.html in {}; run scripts/build-widget.sh",
             state.widget.dir.display()
         ))
@@ -57,19 +63,33 @@ async fn widget_file(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let asset = state.widget.file(&path).ok_or_else(|| ApiError::NotFound(format!("/widget/{path}")))?;
+    let asset = state
+        .widget
+        .file(&path)
+        .ok_or_else(|| ApiError::not_found(ApiErrorCode::ErrNotFound, format!("no file /widget/{path}")))?;
     Ok(asset.respond(&headers))
 }
 
 async fn demo_page(State(state): State<AppState>) -> Result<Response, ApiError> {
     let demo = state.demo.as_ref().ok_or_else(|| {
-        ApiError::NotFound("this data directory has no demo app (it was created with `app create`)".into())
+        ApiError::not_found(
+            ApiErrorCode::ErrNotFound,
+            "this data directory has no demo app (its apps were made with `app create`)",
+        )
     })?;
     let mut response = Html(demo::page(demo)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
 }
 
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ApiErrorCode::ErrMethodNotAllowed,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
 async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!("no route for {}", uri.path()))
+    ApiError::not_found(ApiErrorCode::ErrNotFound, format!("no route for {}", uri.path()))
 }

@@ -8,18 +8,29 @@
 //! - [`widget`]: the built widget (the chat frame and its hashed files).
 //! - [`loader`]: `confab.js`, the loader a site's snippet pulls in.
 //! - [`demo`]: the demo app and its host page.
-//! - [`error`]: the API error type and its JSON envelope.
+//! - [`error`]: the API error type and its JSON envelope; [`json`]: the body extractor.
+//! - [`auth`]: who is calling (keys, tokens, `onBehalfOf`); [`credentials`]: their cache;
+//!   [`rate_limit`]: requests per minute per credential.
+//! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
+//!   [`validate`]: field checks against the limits.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
 
 pub mod apps;
+pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod cli;
+pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod policy;
 pub mod loader;
 pub mod secrets;
+pub mod json;
+pub mod rate_limit;
 pub mod state;
+pub mod validate;
 pub mod store;
 pub mod widget;
 

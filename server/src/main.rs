@@ -56,7 +56,7 @@ async fn create_app(name: &str, data: &DataArgs) -> CliResult {
 async fn serve(args: ServeArgs) -> CliResult {
     let store = open_store(&args.data).await?;
     let (demo_app, created) = demo::ensure_demo_app(store.as_ref(), &args.data.data_dir, &args.data.region).await?;
-    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone())?;
+    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit)?;
     if state.widget.frame().is_none() {
         tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
     }

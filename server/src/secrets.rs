@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system's random source is available");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&buf)
 }
 
 /// The stored form of a key or token: its SHA-256. Keys are 128+ random bits, so a fast hash is enough.
@@ -31,5 +31,68 @@ mod tests {
         assert_eq!(key_hash("k"), key_hash("k"));
         assert_ne!(key_hash("k"), b"k".to_vec());
         assert_eq!(key_hash("k").len(), 32);
+    }
+}
+
+/// A salted hash of a group password: `salt$sha256(salt + password)`, both hex.
+pub fn password_hash(password: &str) -> String {
+    let salt = random_hex(16);
+    format!("{salt}${}", hex(&Sha256::digest(format!("{salt}{password}").as_bytes())))
+}
+
+/// Whether `password` matches `stored` (from [`password_hash`]), in constant time.
+pub fn password_matches(password: &str, stored: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((salt, digest)) = stored.split_once('$') else { return false };
+    let candidate = hex(&Sha256::digest(format!("{salt}{password}").as_bytes()));
+    candidate.as_bytes().ct_eq(digest.as_bytes()).into()
+}
+
+/// Whether `user_hash` is the hex HMAC-SHA256 of `uid` keyed with `secret`, in constant time.
+pub fn user_hash_matches(secret: &str, uid: &str, user_hash: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Ok(expected) = decode_hex(user_hash.trim()) else { return false };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any size");
+    mac.update(uid.as_bytes());
+    mac.verify_slice(&expected).is_ok()
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes of a hex string.
+pub fn decode_hex(text: &str) -> Result<Vec<u8>, ()> {
+    if text.len() % 2 != 0 {
+        return Err(());
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|_| ())).collect()
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_salted_and_checked() {
+        let a = password_hash("s3cret");
+        assert_ne!(a, password_hash("s3cret"), "salted");
+        assert!(password_matches("s3cret", &a));
+        assert!(!password_matches("S3cret", &a));
+        assert!(!password_matches("s3cret", "garbage"));
+    }
+
+    #[test]
+    fn user_hash_is_hmac_sha256_hex() {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
+        mac.update(b"superhero1");
+        let good = hex(&mac.finalize().into_bytes());
+        assert!(user_hash_matches("secret", "superhero1", &good));
+        assert!(user_hash_matches("secret", "superhero1", &good.to_uppercase()));
+        assert!(!user_hash_matches("secret", "superhero2", &good));
+        assert!(!user_hash_matches("other", "superhero1", &good));
+        assert!(!user_hash_matches("secret", "superhero1", "zz"));
     }
 }

@@ -4,6 +4,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::assets::Asset;
+use crate::credentials::CredentialCache;
+use crate::rate_limit::RateLimiter;
 use crate::demo::DemoApp;
 use crate::loader;
 use crate::store::Store;
@@ -22,15 +24,21 @@ pub struct AppState {
     pub widget: Arc<WidgetAssets>,
     /// The demo app the `/demo` page signs in to, when this data directory has one.
     pub demo: Option<Arc<DemoApp>>,
+    /// Apps and API keys seen so far.
+    pub credentials: Arc<CredentialCache>,
+    /// Requests a minute per key or token.
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
-    /// State for a server in `region`, with the widget read from `widget_dir`.
+    /// State for a server in `region`, with the widget read from `widget_dir` and `rate_limit` requests a
+    /// minute per credential (0: no limit).
     pub fn new(
         store: Arc<dyn Store>,
         region: &str,
         widget_dir: &Path,
         demo: Option<DemoApp>,
+        rate_limit: u32,
     ) -> std::io::Result<Self> {
         Ok(Self {
             store,
@@ -38,6 +46,8 @@ impl AppState {
             loader: Arc::new(loader::asset(region)),
             widget: Arc::new(WidgetAssets::load(widget_dir)?),
             demo: demo.map(Arc::new),
+            credentials: Arc::new(CredentialCache::default()),
+            limiter: Arc::new(RateLimiter::new(rate_limit)),
         })
     }
 }

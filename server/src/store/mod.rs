@@ -1,73 +1,22 @@
 //! The storage interface. Handlers talk to a [`Store`]; the backend (SQLite now) lives beside it, so
-//! another backend can be added without touching handlers.
+//! another backend can be added without touching handlers. Each method is one transaction.
+//!
+//! The interface is split by resource: [`AppStore`], [`UserStore`], [`GroupStore`], [`MessageStore`],
+//! [`SocialStore`]; [`Store`] is all of them.
 
+mod apps;
+mod groups;
+mod messages;
+mod social;
 mod sqlite;
+mod users;
 
+pub use apps::*;
+pub use groups::*;
+pub use messages::*;
+pub use social::*;
 pub use sqlite::SqliteStore;
-
-use async_trait::async_trait;
-
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyScope {
-    /// May create users and sign them in, nothing else. Safe to put in a web page.
-    AuthOnly,
-    /// May do anything in its app. Never put it in a web page.
-    FullAccess,
-}
-
-impl KeyScope {
-    /// The scope's stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AuthOnly => "authOnly",
-            Self::FullAccess => "fullAccess",
-        }
-    }
-
-    fn parse(name: &str) -> Result<Self, StoreError> {
-        match name {
-            "authOnly" => Ok(Self::AuthOnly),
-            "fullAccess" => Ok(Self::FullAccess),
-            other => Err(StoreError::Corrupt(format!("unknown key scope {other:?}"))),
-        }
-    }
-}
-
-/// An app on this server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct App {
-    /// The `appID` sites use.
-    pub app_id: String,
-    /// Display name.
-    pub name: String,
-    /// The region the app lives in.
-    pub region: String,
-    /// Secret for `userHash` verification.
-    pub identity_secret: String,
-    /// Creation time, seconds since the Unix epoch.
-    pub created_at: i64,
-}
-
-/// A key to store with a new app: its hash, name and scope.
-#[derive(Debug, Clone)]
-pub struct NewKey {
-    /// SHA-256 of the key.
-    pub hash: Vec<u8>,
-    /// Label shown in listings.
-    pub name: String,
-    /// What the key may do.
-    pub scope: KeyScope,
-}
-
-/// A stored key, found by its hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyRecord {
-    /// The app the key belongs to.
-    pub app_id: String,
-    /// What the key may do.
-    pub scope: KeyScope,
-}
+pub use users::*;
 
 /// The one error type of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -81,20 +30,57 @@ pub enum StoreError {
     /// A stored value does not have the shape the server expects.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The store is shutting down.
+    #[error("the store is closed")]
+    Closed,
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
 
-/// Everything the server keeps. Each method is one transaction.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Stores a new app together with its keys.
-    async fn create_app(&self, app: &App, keys: &[NewKey]) -> Result<(), StoreError>;
-    /// The app with this id, if any.
-    async fn app(&self, app_id: &str) -> Result<Option<App>, StoreError>;
-    /// How many apps exist.
-    async fn app_count(&self) -> Result<u64, StoreError>;
-    /// The key with this hash, if any.
-    async fn key(&self, hash: &[u8]) -> Result<Option<KeyRecord>, StoreError>;
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A change to an optional field: keep it, set it, or clear it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    /// Leave as is.
+    #[default]
+    Keep,
+    /// Replace with this value.
+    Set(T),
+    /// Clear.
+    Clear,
 }
+
+impl<T> Patch<T> {
+    /// `Set(v)` when `value` is given, `Clear` when `clear`, else `Keep`.
+    pub fn from_parts(value: Option<T>, clear: bool) -> Self {
+        match (value, clear) {
+            (Some(v), _) => Self::Set(v),
+            (None, true) => Self::Clear,
+            (None, false) => Self::Keep,
+        }
+    }
+}
+
+/// A page request: `per_page` items from page `page` (from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Items per page.
+    pub per_page: u32,
+    /// Page number, from 1.
+    pub page: u32,
+}
+
+impl PageRequest {
+    /// Rows to skip.
+    pub fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// Everything the server keeps.
+pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore {}
+
+impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore> Store for T {}

@@ -79,3 +79,97 @@ pub fn run_cli(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// How a test call authenticates.
+#[derive(Debug, Clone, Copy)]
+pub enum Creds<'a> {
+    /// No credential (only `appid`).
+    None,
+    /// The app's REST API key.
+    Admin,
+    /// The REST API key acting as this user.
+    As(&'a str),
+    /// The app's auth-only key.
+    AuthKey,
+    /// A session token.
+    Token(&'a str),
+    /// Any key string.
+    Key(&'a str),
+}
+
+/// A server with one app, and a client for its `/v3` API.
+pub struct TestApp {
+    /// The running server.
+    pub server: TestServer,
+    /// `app create` output: appId, region, authKey, apiKey, identitySecret.
+    pub credentials: serde_json::Value,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Creates an app in a fresh data directory and starts the server with `extra` serve arguments.
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap().to_owned();
+        let (ok, stdout, stderr) = run_cli(&["app", "create", "--name", "Test app", "--data-dir", &data]);
+        assert!(ok, "{stderr}");
+        let credentials: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        let server = TestServer::start(dir.path(), &no_widget(dir.path()), extra);
+        Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// A credential field of the app.
+    pub fn cred(&self, name: &str) -> String {
+        self.credentials[name].as_str().unwrap().to_owned()
+    }
+
+    /// Calls `method path` with `creds` and an optional JSON body; returns the status and the JSON answer.
+    pub async fn call(&self, method: &str, path: &str, creds: Creds<'_>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, self.server.url(&format!("/v3{path}"))).header("appid", self.cred("appId"));
+        request = match creds {
+            Creds::None => request,
+            Creds::Admin => request.header("apikey", self.cred("apiKey")),
+            Creds::As(uid) => request.header("apikey", self.cred("apiKey")).header("onBehalfOf", uid),
+            Creds::AuthKey => request.header("apikey", self.cred("authKey")),
+            Creds::Token(token) => request.header("authtoken", token),
+            Creds::Key(key) => request.header("apikey", key),
+        };
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, json)
+    }
+
+    /// Calls and asserts a 200; returns `data` (or the whole body for lists).
+    pub async fn ok(&self, method: &str, path: &str, creds: Creds<'_>, body: Option<serde_json::Value>) -> serde_json::Value {
+        let (status, json) = self.call(method, path, creds, body).await;
+        assert_eq!(status, 200, "{method} {path}: {json}");
+        json
+    }
+
+    /// Calls and asserts a refusal with `status` and `code`; returns the error object.
+    pub async fn refused(&self, method: &str, path: &str, creds: Creds<'_>, body: Option<serde_json::Value>, status: u16, code: &str) -> serde_json::Value {
+        let (got, json) = self.call(method, path, creds, body).await;
+        assert_eq!((got, json["error"]["code"].as_str().unwrap_or("")), (status, code), "{method} {path}: {json}");
+        json["error"].clone()
+    }
+
+    /// Creates user `uid` with the REST API key.
+    pub async fn user(&self, uid: &str) -> serde_json::Value {
+        let body = serde_json::json!({"uid": uid, "name": format!("User {uid}")});
+        self.ok("POST", "/users", Creds::Admin, Some(body)).await["data"].clone()
+    }
+
+    /// Creates user `uid` and returns a session token for them.
+    pub async fn user_with_token(&self, uid: &str) -> String {
+        let body = serde_json::json!({"uid": uid, "name": format!("User {uid}"), "withAuthToken": true});
+        let user = self.ok("POST", "/users", Creds::Admin, Some(body)).await;
+        user["data"]["authToken"].as_str().unwrap().to_owned()
+    }
+}

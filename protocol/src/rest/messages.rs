@@ -1,0 +1,252 @@
+//! Messages: sending, listing with cursors, editing and deleting.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Whether a message goes to a user or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ReceiverType {
+    /// A 1:1 conversation.
+    User,
+    /// A group conversation.
+    Group,
+}
+
+impl ReceiverType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+        }
+    }
+
+    /// The receiver type with this wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::User, Self::Group].into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// Message categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Category {
+    /// Text and media: types `text`, `image`, `video`, `audio`, `file`.
+    Message,
+    /// Site-defined types with a `customData` object.
+    Custom,
+    /// Recorded by the server: group member changes, edits and deletes.
+    Action,
+    /// Calls.
+    Call,
+}
+
+impl Category {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Custom => "custom",
+            Self::Action => "action",
+            Self::Call => "call",
+        }
+    }
+
+    /// The category with this wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Message, Self::Custom, Self::Action, Self::Call].into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// Types of the `message` category.
+pub const MESSAGE_TYPES: &[&str] = &["text", "image", "video", "audio", "file"];
+
+/// A file attached to a media message (the file itself lives at `url`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    /// Where the file is.
+    pub url: String,
+    /// File name.
+    pub name: Option<String>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// File extension.
+    pub extension: Option<String>,
+}
+
+/// The content of a message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageData {
+    /// Text (type `text`, and captions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Attachments (media types).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Attachment>>,
+    /// Site-defined JSON object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// Custom messages' payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_data: Option<Value>,
+    /// Action messages: what happened (`joined`, `left`, `kicked`, `banned`, `unbanned`, `added`,
+    /// `scopeChanged`, `edited`, `deleted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Action messages: who did it (`by`), to whom or what (`on`), where (`for`), as uids, guids or ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entities: Option<Value>,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    /// Server-assigned id, increasing in send order.
+    pub id: String,
+    /// The client's id for this send, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muid: Option<String>,
+    /// `uidA_user_uidB` (sorted) or `group_GUID`.
+    pub conversation_id: String,
+    /// Sender uid.
+    pub sender: String,
+    /// Receiver uid or guid.
+    pub receiver: String,
+    /// User or group.
+    pub receiver_type: ReceiverType,
+    /// Category.
+    pub category: Category,
+    /// Type within the category.
+    #[serde(rename = "type")]
+    pub message_type: String,
+    /// Content (empty once deleted).
+    pub data: MessageData,
+    /// Labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Send time, Unix seconds.
+    pub sent_at: i64,
+    /// Last change, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+    /// Edit time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// Who edited it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_by: Option<String>,
+    /// Delete time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
+}
+
+/// `POST /messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendMessage {
+    /// Receiver uid or guid.
+    pub receiver: String,
+    /// User or group.
+    pub receiver_type: ReceiverType,
+    /// `message` (default) or `custom`.
+    pub category: Option<Category>,
+    /// `text`, `image`, `video`, `audio`, `file`, or a custom type.
+    #[serde(rename = "type")]
+    pub message_type: String,
+    /// Content, at most 65 KB serialised.
+    pub data: MessageData,
+    /// Client-chosen id: a retry with the same `muid` returns the first message instead of a second.
+    pub muid: Option<String>,
+    /// At most 25 tags.
+    pub tags: Option<Vec<String>>,
+}
+
+/// `PUT /messages/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditMessage {
+    /// New content (text, metadata, customData).
+    pub data: MessageData,
+    /// New tags.
+    pub tags: Option<Vec<String>>,
+}
+
+/// `GET /messages` cursors and filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct MessageQuery {
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+    /// Cursor: a message id.
+    pub id: Option<String>,
+    /// Cursor: a send time (Unix seconds), when no `id` is given.
+    pub sent_at: Option<i64>,
+    /// `prepend` (default): messages before the cursor, newest page first; `append`: after it.
+    pub affix: Option<String>,
+    /// Only this conversation.
+    pub conversation_id: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this type.
+    #[serde(rename = "type")]
+    pub message_type: Option<String>,
+    /// Only messages from this uid.
+    pub sender: Option<String>,
+    /// Leave out deleted messages.
+    pub hide_deleted: Option<bool>,
+}
+
+/// A page of messages: oldest first, with the cursor for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessagePage {
+    /// The messages, oldest first.
+    pub data: Vec<Message>,
+    /// Cursors.
+    pub meta: MessagePageMeta,
+}
+
+/// Cursors of a message page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessagePageMeta {
+    /// This page.
+    pub current: MessageCursor,
+    /// Where the next page (further in the same direction) starts; absent at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<MessageCursor>,
+}
+
+/// A position in a message list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageCursor {
+    /// Page size.
+    pub limit: u32,
+    /// Messages on the page (current only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Direction.
+    pub affix: String,
+    /// Message id to continue from (next only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}

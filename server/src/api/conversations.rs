@@ -1,0 +1,161 @@
+//! Conversations: the acting user's list with `lastMessage` and `unreadMessageCount`, one conversation,
+//! and read and delivered marks.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use confab_protocol::api_error::ApiErrorCode;
+use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
+use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage};
+use confab_protocol::rest::messages::ReceiverType;
+use confab_protocol::rest::{Data, Page, PageQuery, Success};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::groups::access;
+use super::{data, page_meta, page_request};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::store::ConversationRow;
+use crate::validate;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation))
+        .routes(routes!(user_conversation))
+        .routes(routes!(group_conversation))
+        .routes(routes!(mark_user_read))
+        .routes(routes!(mark_user_delivered))
+        .routes(routes!(mark_group_read))
+        .routes(routes!(mark_group_delivered))
+}
+
+fn conversation_not_found(id: &str) -> ApiError {
+    ApiError::not_found(ApiErrorCode::ErrConversationNotFound, format!("no conversation {id}"))
+}
+
+/// Fills in the other side of a stored conversation.
+async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiResult<Conversation> {
+    let with = match row.conversation_type {
+        ReceiverType::User => {
+            let user = state.store.user(caller.app_id(), &row.with_id).await?;
+            ConversationWith::User(Box::new(user.ok_or_else(|| ApiError::uid_not_found(&row.with_id))?))
+        }
+        ReceiverType::Group => ConversationWith::Group(Box::new(access(state, caller, &row.with_id).await?.view())),
+    };
+    Ok(Conversation {
+        conversation_id: row.conversation_id,
+        conversation_type: row.conversation_type,
+        unread_message_count: row.unread,
+        last_message: row.last_message,
+        conversation_with: with,
+        updated_at: row.updated_at,
+    })
+}
+
+async fn one(state: &AppState, caller: &Caller, conversation_id: &str) -> ApiResult<Conversation> {
+    let uid = caller.acting_user()?;
+    let row = state.store.conversation(caller.app_id(), &uid, conversation_id).await?;
+    view(state, caller, row.ok_or_else(|| conversation_not_found(conversation_id))?).await
+}
+
+/// The acting user's conversations, newest first.
+#[utoipa::path(get, path = "/conversations", tag = "conversations", params(PageQuery),
+    responses((status = 200, body = Page<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn list_conversations(caller: Caller, State(state): State<AppState>, Query(query): Query<PageQuery>) -> ApiResult<Json<Page<Conversation>>> {
+    let uid = caller.acting_user()?;
+    let page = page_request(query.per_page, query.page)?;
+    let (rows, total) = state.store.conversations(caller.app_id(), &uid, page).await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        list.push(view(&state, &caller, row).await?);
+    }
+    let meta = page_meta(total, list.len(), page);
+    Ok(Json(Page { data: list, meta }))
+}
+
+/// One of the acting user's conversations, by id.
+#[utoipa::path(get, path = "/conversations/{conversationId}", tag = "conversations", params(("conversationId" = String, Path, description = "uidA_user_uidB or group_GUID")),
+    responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn get_conversation(caller: Caller, State(state): State<AppState>, Path(conversation_id): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
+    Ok(data(one(&state, &caller, &conversation_id).await?))
+}
+
+/// The acting user's conversation with `uid`.
+#[utoipa::path(get, path = "/users/{uid}/conversation", tag = "conversations", params(("uid" = String, Path, description = "The other user's uid")),
+    responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn user_conversation(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
+    let me = caller.acting_user()?;
+    let uid = validate::id("uid", &uid)?;
+    Ok(data(one(&state, &caller, &direct_conversation_id(&me, &uid)).await?))
+}
+
+/// The acting user's conversation in group `guid`.
+#[utoipa::path(get, path = "/groups/{guid}/conversation", tag = "conversations", params(("guid" = String, Path, description = "The group's guid")),
+    responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn group_conversation(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
+    let guid = validate::id("guid", &guid)?;
+    Ok(data(one(&state, &caller, &group_conversation_id(&guid)).await?))
+}
+
+/// Moves the acting user's read or delivered mark in a conversation up to `messageId` (the newest when
+/// absent).
+async fn mark(state: &AppState, caller: &Caller, conversation_id: &str, body: MarkMessage, read: bool) -> ApiResult<Json<Data<Success>>> {
+    let uid = caller.acting_user()?;
+    let row = state.store.conversation(caller.app_id(), &uid, conversation_id).await?;
+    let row = row.ok_or_else(|| conversation_not_found(conversation_id))?;
+    let newest: i64 = row.last_message.as_ref().and_then(|m| m.id.parse().ok()).unwrap_or(0);
+    let id = match body.message_id.as_deref() {
+        None => newest,
+        Some(text) => {
+            let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
+            let message = state.store.message(caller.app_id(), id).await?;
+            if message.is_none_or(|m| m.conversation_id != conversation_id) {
+                return Err(ApiError::bad_field("messageId", "is not a message of this conversation")
+                    .with_code(ApiErrorCode::ErrMessageNotFound));
+            }
+            id
+        }
+    };
+    match read {
+        true => state.store.mark_read(caller.app_id(), &uid, conversation_id, id).await?,
+        false => state.store.mark_delivered(caller.app_id(), &uid, conversation_id, id).await?,
+    }
+    Ok(data(Success { success: true, message: None }))
+}
+
+/// Marks the conversation with `uid` read up to `messageId`.
+#[utoipa::path(post, path = "/users/{uid}/conversation/read", tag = "conversations", params(("uid" = String, Path, description = "The other user's uid")), request_body = MarkMessage,
+    responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_user_read(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
+    let me = caller.acting_user()?;
+    let uid = validate::id("uid", &uid)?;
+    mark(&state, &caller, &direct_conversation_id(&me, &uid), body, true).await
+}
+
+/// Marks the conversation with `uid` delivered up to `messageId`.
+#[utoipa::path(post, path = "/users/{uid}/conversation/delivered", tag = "conversations", params(("uid" = String, Path, description = "The other user's uid")), request_body = MarkMessage,
+    responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_user_delivered(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
+    let me = caller.acting_user()?;
+    let uid = validate::id("uid", &uid)?;
+    mark(&state, &caller, &direct_conversation_id(&me, &uid), body, false).await
+}
+
+/// Marks group `guid`'s conversation read up to `messageId`.
+#[utoipa::path(post, path = "/groups/{guid}/conversation/read", tag = "conversations", params(("guid" = String, Path, description = "The group's guid")), request_body = MarkMessage,
+    responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_group_read(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
+    let guid = validate::id("guid", &guid)?;
+    mark(&state, &caller, &group_conversation_id(&guid), body, true).await
+}
+
+/// Marks group `guid`'s conversation delivered up to `messageId`.
+#[utoipa::path(post, path = "/groups/{guid}/conversation/delivered", tag = "conversations", params(("guid" = String, Path, description = "The group's guid")), request_body = MarkMessage,
+    responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_group_delivered(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
+    let guid = validate::id("guid", &guid)?;
+    mark(&state, &caller, &group_conversation_id(&guid), body, false).await
+}

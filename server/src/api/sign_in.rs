@@ -1,0 +1,123 @@
+//! Sign-in for the widget, one endpoint per mode. Each answers the user and a new session token, which
+//! the widget then sends as `authtoken`; the REST API key is never needed in a browser.
+//!
+//! - guest: the app's auth-only key creates a new guest user;
+//! - uid: the auth-only key signs in the site's user, created on first sight; with identity verification
+//!   on, `userHash` must be the HMAC-SHA256 of the uid with the app's identity secret;
+//! - authToken: a token the site's backend got through the REST API.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use confab_protocol::api_error::ApiErrorCode;
+use confab_protocol::rest::auth::{GuestSignIn, Profile, Session, TokenSignIn, UidSignIn};
+use confab_protocol::rest::users::{CreateUser, User};
+use confab_protocol::rest::Data;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::data;
+use super::users::new_user;
+use crate::apps::now_secs;
+use crate::auth::{no_access, Caller, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::secrets::{key_hash, random_hex, user_hash_matches};
+use crate::state::AppState;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(guest)).routes(routes!(uid)).routes(routes!(token))
+}
+
+fn require_sign_in_key(caller: &Caller) -> ApiResult<()> {
+    match caller.principal {
+        Principal::AuthOnly | Principal::Admin { on_behalf_of: None } => Ok(()),
+        _ => Err(no_access("sign-in takes the app's auth-only key (or the REST API key) in the apikey header")),
+    }
+}
+
+fn profile_user(uid: String, default_name: String, profile: Option<Profile>) -> CreateUser {
+    let profile = profile.unwrap_or_default();
+    CreateUser {
+        uid,
+        name: profile.name.filter(|n| !n.trim().is_empty()).unwrap_or(default_name),
+        avatar: profile.avatar,
+        link: profile.link,
+        ..CreateUser::default()
+    }
+}
+
+/// Prefixes `user.` to a field error from the profile.
+fn in_profile(err: ApiError) -> ApiError {
+    match err {
+        ApiError::Refused { status, code, message, mut details } => {
+            details.field = details.field.map(|f| if f == "uid" { f } else { format!("user.{f}") });
+            ApiError::Refused { status, code, message, details }
+        }
+        other => other,
+    }
+}
+
+async fn session_for(state: &AppState, app_id: &str, user: User) -> ApiResult<Json<Data<Session>>> {
+    let token = random_hex(24);
+    state.store.create_token(app_id, &user.uid, &key_hash(&token), now_secs()).await?;
+    Ok(data(Session { user, auth_token: token }))
+}
+
+/// Signs in a new guest. The app's auth-only key.
+#[utoipa::path(post, path = "/auth/guest", tag = "sign-in", request_body = GuestSignIn,
+    responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn guest(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<GuestSignIn>) -> ApiResult<Json<Data<Session>>> {
+    require_sign_in_key(&caller)?;
+    let suffix = random_hex(6);
+    let request = profile_user(format!("guest-{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
+    let user = new_user(&request).map_err(in_profile)?;
+    let created = state.store.create_user(caller.app_id(), &user, None).await?;
+    session_for(&state, caller.app_id(), created).await
+}
+
+/// Signs in the site's user by uid, creating them on first sight. The app's auth-only key.
+#[utoipa::path(post, path = "/auth/uid", tag = "sign-in", request_body = UidSignIn,
+    responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn uid(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<UidSignIn>) -> ApiResult<Json<Data<Session>>> {
+    require_sign_in_key(&caller)?;
+    let hash_ok = body.user_hash.as_deref().map(|h| user_hash_matches(&caller.app.identity_secret, &body.uid, h));
+    match (caller.app.enforce_identity, hash_ok) {
+        (_, Some(false)) | (true, None) => {
+            return Err(ApiError::unauthorized(
+                ApiErrorCode::AuthErrUserHashInvalid,
+                "userHash must be the hex HMAC-SHA256 of the uid keyed with the app's identity secret",
+            )
+            .with_field("userHash"))
+        }
+        _ => {}
+    }
+    let name = body.user.as_ref().and_then(|p| p.name.clone()).unwrap_or_else(|| body.uid.clone());
+    let request = profile_user(body.uid.clone(), name, body.user);
+    let user = new_user(&request).map_err(in_profile)?;
+    let (stored, _) = state.store.user_or_create(caller.app_id(), &user).await?;
+    if stored.deactivated_at.is_some() {
+        return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
+    }
+    session_for(&state, caller.app_id(), stored).await
+}
+
+/// Checks a token issued through the REST API and answers its user. Headers: `appid` only.
+#[utoipa::path(post, path = "/auth/token", tag = "sign-in", request_body = TokenSignIn,
+    responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<TokenSignIn>) -> ApiResult<Json<Data<Session>>> {
+    let app_id = headers.get("appid").and_then(|v| v.to_str().ok()).unwrap_or("").trim();
+    let refused = || {
+        ApiError::unauthorized(ApiErrorCode::AuthErrAuthTokenNotFound, "the auth token is unknown or revoked").with_field("authToken")
+    };
+    let hash = key_hash(body.auth_token.trim());
+    if let Err(retry_after_secs) = state.limiter.check(&hash) {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    let owner = state.store.token_owner(&hash).await?.filter(|o| o.app_id == app_id).ok_or_else(refused)?;
+    if owner.deactivated {
+        return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
+    }
+    let user = state.store.user(app_id, &owner.uid).await?.ok_or_else(refused)?;
+    Ok(data(Session { user, auth_token: body.auth_token.trim().to_owned() }))
+}

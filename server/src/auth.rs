@@ -1,0 +1,173 @@
+//! Who is calling: the [`Caller`] extractor reads `appid` and one credential — `apikey` (a REST API key or
+//! an auth-only key; `authkey` is accepted for the latter) or `authtoken` (a session) — checks it belongs to
+//! that app, applies the credential's rate limit, and resolves `onBehalfOf`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use confab_protocol::api_error::ApiErrorCode;
+use std::sync::Arc;
+
+use crate::error::{ApiError, ApiResult};
+use crate::secrets::key_hash;
+use crate::state::AppState;
+use crate::store::{App, KeyScope};
+use crate::validate;
+
+/// What the credential lets the caller do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A REST API key: anything in the app; with `onBehalfOf`, acts as that user.
+    Admin {
+        /// The user named by `onBehalfOf`.
+        on_behalf_of: Option<String>,
+    },
+    /// An auth-only key: may create users and sign them in.
+    AuthOnly,
+    /// A session token: acts as this user, within their rights.
+    User(String),
+}
+
+/// Who a call acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The app itself (REST API key without `onBehalfOf`): every right.
+    App,
+    /// A user, within their rights.
+    User(String),
+}
+
+impl Actor {
+    /// The user's uid, or `None` for the app.
+    pub fn uid(&self) -> Option<&str> {
+        match self {
+            Self::App => None,
+            Self::User(uid) => Some(uid),
+        }
+    }
+}
+
+/// The authenticated caller of a `/v3` request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The caller's app.
+    pub app: Arc<App>,
+    /// What the credential allows.
+    pub principal: Principal,
+}
+
+impl Caller {
+    /// The app's id.
+    pub fn app_id(&self) -> &str {
+        &self.app.app_id
+    }
+
+    /// Refuses anything but a REST API key.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        match self.principal {
+            Principal::Admin { .. } => Ok(()),
+            _ => Err(no_access("this call needs the REST API key")),
+        }
+    }
+
+    /// Who the call acts as; an auth-only key acts as nobody.
+    pub fn actor(&self) -> ApiResult<Actor> {
+        match &self.principal {
+            Principal::Admin { on_behalf_of: None } => Ok(Actor::App),
+            Principal::Admin { on_behalf_of: Some(uid) } | Principal::User(uid) => Ok(Actor::User(uid.clone())),
+            Principal::AuthOnly => Err(no_access("an auth-only key may only create users and sign them in")),
+        }
+    }
+
+    /// The user the call acts as; the REST API key must name one with `onBehalfOf`.
+    pub fn acting_user(&self) -> ApiResult<String> {
+        match self.actor()? {
+            Actor::User(uid) => Ok(uid),
+            Actor::App => Err(ApiError::bad_field("onBehalfOf", "this call acts as a user: name one in the onBehalfOf header")
+                .with_code(ApiErrorCode::ErrOnBehalfOfRequired)),
+        }
+    }
+
+    /// Allows the app, or the user `uid` acting on themselves.
+    pub fn require_self_or_admin(&self, uid: &str) -> ApiResult<()> {
+        match self.actor()? {
+            Actor::App => Ok(()),
+            Actor::User(me) if me == uid => Ok(()),
+            Actor::User(_) => Err(no_access("a user may only do this for themselves")),
+        }
+    }
+}
+
+/// 403 `AUTH_ERR_NO_ACCESS`.
+pub fn no_access(message: &str) -> ApiError {
+    ApiError::forbidden(ApiErrorCode::AuthErrNoAccess, message)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        let app_id = header(headers, "appid").ok_or_else(|| {
+            ApiError::unauthorized(ApiErrorCode::ErrAppNotFound, "send the app's id in the appid header").with_field("appid")
+        })?;
+        let app = state.credentials.app(state.store.as_ref(), app_id).await?.ok_or_else(|| {
+            ApiError::unauthorized(ApiErrorCode::ErrAppNotFound, format!("no app with id {app_id}")).with_field("appid")
+        })?;
+        let key = header(headers, "apikey").or_else(|| header(headers, "authkey"));
+        let (principal, credential) = if let Some(key) = key {
+            let hash = key_hash(key);
+            let record = state.credentials.key(state.store.as_ref(), &hash).await?;
+            let record = record.filter(|r| r.app_id == app.app_id).ok_or_else(|| {
+                ApiError::unauthorized(ApiErrorCode::AuthErrApikeyNotFound, "the key is not a key of this app")
+                    .with_field("apikey")
+            })?;
+            let principal = match record.scope {
+                KeyScope::FullAccess => Principal::Admin { on_behalf_of: None },
+                KeyScope::AuthOnly => Principal::AuthOnly,
+            };
+            (principal, hash)
+        } else if let Some(token) = header(headers, "authtoken") {
+            let hash = key_hash(token);
+            let owner = state.store.token_owner(&hash).await?.filter(|o| o.app_id == app.app_id).ok_or_else(|| {
+                ApiError::unauthorized(ApiErrorCode::AuthErrAuthTokenNotFound, "the auth token is unknown or revoked")
+                    .with_field("authtoken")
+            })?;
+            if owner.deactivated {
+                return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
+            }
+            (Principal::User(owner.uid), hash)
+        } else {
+            return Err(ApiError::unauthorized(
+                ApiErrorCode::AuthErrApikeyNotFound,
+                "send an apikey or authtoken header",
+            )
+            .with_field("apikey"));
+        };
+        if let Err(retry_after_secs) = state.limiter.check(&credential) {
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+        let principal = match (principal, header(headers, "onbehalfof")) {
+            (Principal::Admin { .. }, Some(uid)) => {
+                let uid = validate::id("onBehalfOf", uid)?;
+                let user = state.store.user(&app.app_id, &uid).await?;
+                match user {
+                    None => return Err(ApiError::uid_not_found(&uid).with_field("onBehalfOf")),
+                    Some(u) if u.deactivated_at.is_some() => {
+                        return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"))
+                    }
+                    Some(_) => Principal::Admin { on_behalf_of: Some(uid) },
+                }
+            }
+            (Principal::User(me), Some(uid)) if !uid.eq_ignore_ascii_case(&me) => {
+                return Err(no_access("a session acts only as its own user; onBehalfOf needs the REST API key"))
+            }
+            (principal, _) => principal,
+        };
+        Ok(Caller { app, principal })
+    }
+}

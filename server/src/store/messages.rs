@@ -1,0 +1,126 @@
+//! Messages, conversations, and read and delivered marks.
+
+use async_trait::async_trait;
+use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
+
+use super::{PageRequest, StoreResult};
+
+/// A message to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// `uidA_user_uidB` or `group_GUID`.
+    pub conversation_id: String,
+    /// Sender uid (the acting user; for app actions, `app_system`).
+    pub sender: String,
+    /// Receiver uid or guid.
+    pub receiver: String,
+    /// User or group.
+    pub receiver_type: ReceiverType,
+    /// Category.
+    pub category: Category,
+    /// Type.
+    pub message_type: String,
+    /// Content.
+    pub data: MessageData,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Client id for idempotent sends.
+    pub muid: Option<String>,
+    /// Send time.
+    pub sent_at: i64,
+}
+
+/// Where a message list starts and which way it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// The newest messages, before this id (exclusive); `None`: from the newest.
+    Before(Option<i64>),
+    /// The oldest messages, after this id (exclusive); `None`: from the oldest.
+    After(Option<i64>),
+    /// Messages sent before this time.
+    BeforeTime(i64),
+    /// Messages sent at or after this time.
+    AfterTime(i64),
+}
+
+/// Which messages a list covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageFilter {
+    /// One conversation.
+    pub conversation_id: Option<String>,
+    /// Only conversations this user takes part in.
+    pub participant: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Type.
+    pub message_type: Option<String>,
+    /// Sender.
+    pub sender: Option<String>,
+    /// Leave out deleted messages.
+    pub hide_deleted: bool,
+    /// Start and direction.
+    pub cursor: Cursor,
+    /// Most messages to return.
+    pub limit: u32,
+}
+
+/// An edit or delete of a stored message, recorded by an action message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageChange {
+    /// New content and tags.
+    Edit {
+        /// New data.
+        data: MessageData,
+        /// New tags, when given.
+        tags: Option<Vec<String>>,
+    },
+    /// Clear the content and mark deleted.
+    Delete,
+}
+
+/// Messages and conversations.
+#[async_trait]
+pub trait MessageStore: Send + Sync + 'static {
+    /// Stores a message durably before answering. With a `muid` the sender used before, answers the stored
+    /// message and `false` instead of storing a second one.
+    async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<(Message, bool)>;
+    /// The message with this id.
+    async fn message(&self, app_id: &str, id: i64) -> StoreResult<Option<Message>>;
+    /// Messages by `filter`, oldest first.
+    async fn list_messages(&self, app_id: &str, filter: &MessageFilter) -> StoreResult<Vec<Message>>;
+    /// Applies `change` by `by` and stores `action`; the changed message, or `None` when absent.
+    async fn change_message(
+        &self,
+        app_id: &str,
+        id: i64,
+        change: &MessageChange,
+        by: &str,
+        action: &NewMessage,
+        now: i64,
+    ) -> StoreResult<Option<Message>>;
+    /// `uid`'s conversations, newest first, with last message and unread count, and the total.
+    async fn conversations(&self, app_id: &str, uid: &str, page: PageRequest) -> StoreResult<(Vec<ConversationRow>, u64)>;
+    /// One of `uid`'s conversations.
+    async fn conversation(&self, app_id: &str, uid: &str, conversation_id: &str) -> StoreResult<Option<ConversationRow>>;
+    /// Moves `uid`'s read mark (and delivered mark) in the conversation up to `message_id`.
+    async fn mark_read(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()>;
+    /// Moves `uid`'s delivered mark in the conversation up to `message_id`.
+    async fn mark_delivered(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()>;
+}
+
+/// A conversation as stored: the API fills in `conversationWith`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRow {
+    /// Id.
+    pub conversation_id: String,
+    /// User or group.
+    pub conversation_type: ReceiverType,
+    /// The other uid, or the guid.
+    pub with_id: String,
+    /// Newest message.
+    pub last_message: Option<Message>,
+    /// Unread messages from others.
+    pub unread: u64,
+    /// Newest message's time.
+    pub updated_at: i64,
+}

@@ -1,0 +1,356 @@
+//! [`GroupStore`] on SQLite.
+
+use async_trait::async_trait;
+use confab_protocol::ids::group_conversation_id;
+use confab_protocol::rest::groups::{BannedUser, Group, GroupMember, MemberScope};
+use confab_protocol::rest::messages::Message;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use super::messages::insert_message;
+use super::rows::{self, json_text, GROUP_COLUMNS};
+use super::{is_unique_violation, like_pattern, SqliteStore};
+use crate::store::{
+    GroupFilter, GroupPatch, GroupRecord, GroupStore, MemberChange, Membership, NewGroup, NewMessage, PageRequest,
+    Patch, StoreError, StoreResult,
+};
+
+async fn fetch_group(conn: &mut SqliteConnection, app_id: &str, guid: &str) -> StoreResult<Option<GroupRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {GROUP_COLUMNS}, g.password_hash FROM groups g WHERE g.app_id = ? AND g.guid = ?"
+    ))
+    .bind(app_id)
+    .bind(guid)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| Ok(GroupRecord { group: rows::group(&r)?, password_hash: r.get("password_hash") })).transpose()
+}
+
+async fn put_member(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str, scope: MemberScope, now: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM group_bans WHERE app_id = ? AND guid = ? AND uid = ?")
+        .bind(app_id)
+        .bind(guid)
+        .bind(uid)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO group_members (app_id, guid, uid, scope, joined_at) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (app_id, guid, uid) DO UPDATE SET scope = excluded.scope",
+    )
+    .bind(app_id)
+    .bind(guid)
+    .bind(uid)
+    .bind(scope.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn remove_member(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM group_members WHERE app_id = ? AND guid = ? AND uid = ?")
+        .bind(app_id)
+        .bind(guid)
+        .bind(uid)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn put_ban(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str, now: i64) -> StoreResult<()> {
+    remove_member(conn, app_id, guid, uid).await?;
+    sqlx::query("INSERT OR IGNORE INTO group_bans (app_id, guid, uid, banned_at) VALUES (?, ?, ?, ?)")
+        .bind(app_id)
+        .bind(guid)
+        .bind(uid)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn patch_text<'a>(query: &mut QueryBuilder<'a, Sqlite>, column: &str, patch: &'a Patch<String>) {
+    match patch {
+        Patch::Keep => {}
+        Patch::Set(value) => {
+            query.push(format!(", {column} = ")).push_bind(value.as_str());
+        }
+        Patch::Clear => {
+            query.push(format!(", {column} = NULL"));
+        }
+    }
+}
+
+#[async_trait]
+impl GroupStore for SqliteStore {
+    async fn create_group(
+        &self,
+        app_id: &str,
+        group: &NewGroup,
+        members: &[(String, MemberScope)],
+        bans: &[String],
+    ) -> StoreResult<GroupRecord> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO groups (app_id, guid, name, group_type, password_hash, icon, description, metadata, owner, \
+             tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(app_id)
+        .bind(&group.guid)
+        .bind(&group.name)
+        .bind(group.group_type.as_str())
+        .bind(&group.password_hash)
+        .bind(&group.icon)
+        .bind(&group.description)
+        .bind(group.metadata.as_ref().map(json_text))
+        .bind(&group.owner)
+        .bind(json_text(&group.tags))
+        .bind(group.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match is_unique_violation(&e) {
+            true => StoreError::Conflict(format!("group {}", group.guid)),
+            false => e.into(),
+        })?;
+        for (uid, scope) in members {
+            put_member(&mut tx, app_id, &group.guid, uid, *scope, group.created_at).await?;
+        }
+        for uid in bans {
+            put_ban(&mut tx, app_id, &group.guid, uid, group.created_at).await?;
+        }
+        let created = fetch_group(&mut tx, app_id, &group.guid).await?.ok_or(StoreError::Closed)?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn group(&self, app_id: &str, guid: &str) -> StoreResult<Option<GroupRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_group(&mut conn, app_id, guid).await
+    }
+
+    async fn update_group(&self, app_id: &str, guid: &str, patch: &GroupPatch, now: i64) -> StoreResult<Option<GroupRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let mut query = QueryBuilder::<Sqlite>::new("UPDATE groups SET updated_at = ");
+        query.push_bind(now);
+        if let Some(name) = &patch.name {
+            query.push(", name = ").push_bind(name.as_str());
+        }
+        if let Some((group_type, password_hash)) = &patch.group_type {
+            query.push(", group_type = ").push_bind(group_type.as_str());
+            query.push(", password_hash = ").push_bind(password_hash.as_deref());
+        }
+        patch_text(&mut query, "icon", &patch.icon);
+        patch_text(&mut query, "description", &patch.description);
+        match &patch.metadata {
+            Patch::Keep => {}
+            Patch::Set(value) => {
+                query.push(", metadata = ").push_bind(json_text(value));
+            }
+            Patch::Clear => {
+                query.push(", metadata = NULL");
+            }
+        }
+        if let Some(owner) = &patch.owner {
+            query.push(", owner = ").push_bind(owner.as_str());
+        }
+        match &patch.tags {
+            Patch::Keep => {}
+            Patch::Set(tags) => {
+                query.push(", tags = ").push_bind(json_text(tags));
+            }
+            Patch::Clear => {
+                query.push(", tags = '[]'");
+            }
+        }
+        query.push(" WHERE app_id = ").push_bind(app_id).push(" AND guid = ").push_bind(guid);
+        if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
+        if let Some(owner) = &patch.owner {
+            put_member(&mut tx, app_id, guid, owner, MemberScope::Admin, now).await?;
+        }
+        let group = fetch_group(&mut tx, app_id, guid).await?;
+        tx.commit().await?;
+        Ok(group)
+    }
+
+    async fn delete_group(&self, app_id: &str, guid: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM groups WHERE app_id = ? AND guid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        let conversation_id = group_conversation_id(guid);
+        for statement in [
+            "DELETE FROM messages WHERE app_id = ? AND conversation_id = ?",
+            "DELETE FROM conversations WHERE app_id = ? AND conversation_id = ?",
+            "DELETE FROM read_marks WHERE app_id = ? AND conversation_id = ?",
+        ] {
+            sqlx::query(statement).bind(app_id).bind(&conversation_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_groups(&self, app_id: &str, filter: &GroupFilter, page: PageRequest) -> StoreResult<(Vec<Group>, u64)> {
+        let viewer = filter.viewer.clone().unwrap_or_default();
+        let build = |select: &str| {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {select} FROM groups g LEFT JOIN group_members me ON me.app_id = g.app_id \
+                 AND me.guid = g.guid AND me.uid = "
+            ));
+            query.push_bind(viewer.clone());
+            query.push(" WHERE g.app_id = ").push_bind(app_id.to_owned());
+            if filter.viewer.is_some() {
+                query.push(" AND (g.group_type != 'private' OR me.uid IS NOT NULL)");
+            }
+            if filter.joined_only {
+                query.push(" AND me.uid IS NOT NULL");
+            }
+            if let Some(search) = &filter.search {
+                let pattern = like_pattern(search);
+                query.push(" AND (g.guid LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                query.push(" OR lower(g.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+            }
+            if let Some(tag) = &filter.tag {
+                query.push(" AND EXISTS (SELECT 1 FROM json_each(g.tags) WHERE value = ").push_bind(tag.clone()).push(")");
+            }
+            query
+        };
+        let total: i64 = build("COUNT(*)").build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = build(&format!("{GROUP_COLUMNS}, me.scope AS my_scope, me.joined_at AS my_joined_at"));
+        query.push(" ORDER BY g.name COLLATE NOCASE, g.guid LIMIT ").push_bind(i64::from(page.per_page));
+        query.push(" OFFSET ").push_bind(page.offset());
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut group = rows::group(row)?;
+            let scope: Option<String> = row.get("my_scope");
+            group.scope = scope.as_deref().and_then(MemberScope::parse);
+            group.has_joined = group.scope.is_some();
+            group.joined_at = row.get("my_joined_at");
+            groups.push(group);
+        }
+        Ok((groups, total as u64))
+    }
+
+    async fn membership(&self, app_id: &str, guid: &str, uid: &str) -> StoreResult<Option<Membership>> {
+        let row = sqlx::query("SELECT scope, joined_at FROM group_members WHERE app_id = ? AND guid = ? AND uid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .bind(uid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let scope: String = r.get(0);
+            let scope = MemberScope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("scope {scope}")))?;
+            Ok(Membership { scope, joined_at: r.get(1) })
+        })
+        .transpose()
+    }
+
+    async fn is_banned(&self, app_id: &str, guid: &str, uid: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM group_bans WHERE app_id = ? AND guid = ? AND uid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .bind(uid)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn members(&self, app_id: &str, guid: &str, page: PageRequest) -> StoreResult<(Vec<GroupMember>, u64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE app_id = ? AND guid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT gm.uid, u.name, u.avatar, gm.scope, gm.joined_at FROM group_members gm \
+             JOIN users u ON u.app_id = gm.app_id AND u.uid = gm.uid WHERE gm.app_id = ? AND gm.guid = ? \
+             ORDER BY CASE gm.scope WHEN 'admin' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END, gm.joined_at, gm.uid \
+             LIMIT ? OFFSET ?",
+        )
+        .bind(app_id)
+        .bind(guid)
+        .bind(i64::from(page.per_page))
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        let members = rows
+            .iter()
+            .map(|r| {
+                let scope: String = r.get(3);
+                Ok(GroupMember {
+                    uid: r.get(0),
+                    name: r.get(1),
+                    avatar: r.get(2),
+                    scope: MemberScope::parse(&scope).ok_or_else(|| StoreError::Corrupt(format!("scope {scope}")))?,
+                    joined_at: r.get(4),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((members, total as u64))
+    }
+
+    async fn member_uids(&self, app_id: &str, guid: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT uid FROM group_members WHERE app_id = ? AND guid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn banned(&self, app_id: &str, guid: &str, page: PageRequest) -> StoreResult<(Vec<BannedUser>, u64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_bans WHERE app_id = ? AND guid = ?")
+            .bind(app_id)
+            .bind(guid)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT b.uid, u.name, b.banned_at FROM group_bans b JOIN users u ON u.app_id = b.app_id AND u.uid = b.uid \
+             WHERE b.app_id = ? AND b.guid = ? ORDER BY b.banned_at, b.uid LIMIT ? OFFSET ?",
+        )
+        .bind(app_id)
+        .bind(guid)
+        .bind(i64::from(page.per_page))
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        let banned = rows.iter().map(|r| BannedUser { uid: r.get(0), name: r.get(1), banned_at: r.get(2) }).collect();
+        Ok((banned, total as u64))
+    }
+
+    async fn change_member(&self, app_id: &str, guid: &str, change: &MemberChange, action: &NewMessage, now: i64) -> StoreResult<Message> {
+        let mut tx = self.pool.begin().await?;
+        match change {
+            MemberChange::Join { uid, scope } => put_member(&mut tx, app_id, guid, uid, *scope, now).await?,
+            MemberChange::Leave { uid } => remove_member(&mut tx, app_id, guid, uid).await?,
+            MemberChange::Scope { uid, scope } => {
+                sqlx::query("UPDATE group_members SET scope = ? WHERE app_id = ? AND guid = ? AND uid = ?")
+                    .bind(scope.as_str())
+                    .bind(app_id)
+                    .bind(guid)
+                    .bind(uid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            MemberChange::Ban { uid } => put_ban(&mut tx, app_id, guid, uid, now).await?,
+            MemberChange::Unban { uid } => {
+                sqlx::query("DELETE FROM group_bans WHERE app_id = ? AND guid = ? AND uid = ?")
+                    .bind(app_id)
+                    .bind(guid)
+                    .bind(uid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let (message, _) = insert_message(&mut tx, app_id, action).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}

@@ -1,0 +1,65 @@
+//! The embedded backend: one SQLite file in WAL mode, migrated on open.
+//!
+//! Reads run on a pool of connections. Message sends go through one writer task that commits them in
+//! batches (group commit): each send is answered only after the transaction holding it committed, so an
+//! acknowledged message survives a crash of the process.
+
+mod apps;
+mod groups;
+mod messages;
+mod rows;
+mod social;
+mod users;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::StoreError;
+
+/// A [`Store`](super::Store) on a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    sends: mpsc::Sender<messages::SendJob>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode: a commit survives a crash of the process (SIGKILL); only a power loss can
+            // undo the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
+        let sends = messages::spawn_writer(pool.clone());
+        Ok(Self { pool, sends })
+    }
+}
+
+/// True when `err` is a UNIQUE or PRIMARY KEY violation.
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// `%value%` for a LIKE pattern, with LIKE's wildcards escaped (use `ESCAPE '\'`).
+fn like_pattern(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}

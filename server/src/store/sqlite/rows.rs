@@ -1,0 +1,114 @@
+//! Turning rows into API types, and JSON columns to and from text.
+
+use confab_protocol::ids::group_conversation_id;
+use confab_protocol::rest::groups::{Group, GroupType};
+use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
+use confab_protocol::rest::users::User;
+use serde_json::Value;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::store::{StoreError, StoreResult};
+
+/// Columns [`user`] reads, in order.
+pub const USER_COLUMNS: &str = "u.uid, u.name, u.avatar, u.link, u.role, u.status_message, u.metadata, u.tags, \
+     u.last_active_at, u.created_at, u.updated_at, u.deactivated_at";
+
+/// Columns [`message`] reads, in order.
+pub const MESSAGE_COLUMNS: &str = "m.id, m.muid, m.conversation_id, m.sender, m.receiver, m.receiver_type, \
+     m.category, m.message_type, m.data, m.tags, m.sent_at, m.updated_at, m.edited_at, m.edited_by, \
+     m.deleted_at, m.deleted_by";
+
+/// Columns [`group`] reads, in order (with the member count as `members_count`).
+pub const GROUP_COLUMNS: &str = "g.guid, g.name, g.group_type, g.icon, g.description, g.metadata, g.owner, g.tags, \
+     g.created_at, g.updated_at, \
+     (SELECT COUNT(*) FROM group_members gm WHERE gm.app_id = g.app_id AND gm.guid = g.guid) AS members_count";
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {err}"))
+}
+
+/// A JSON object column.
+pub fn json_value(text: Option<String>) -> StoreResult<Option<Value>> {
+    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt("metadata", e))).transpose()
+}
+
+/// A JSON array-of-strings column.
+pub fn json_tags(text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| corrupt("tags", e))
+}
+
+/// Text of a JSON value.
+pub fn json_text(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).expect("JSON values serialise")
+}
+
+/// A user from a row read with [`USER_COLUMNS`].
+pub fn user(row: &SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        uid: row.get(0),
+        name: row.get(1),
+        avatar: row.get(2),
+        link: row.get(3),
+        role: row.get(4),
+        status_message: row.get(5),
+        metadata: json_value(row.get(6))?,
+        tags: json_tags(row.get(7))?,
+        status: "offline".into(),
+        last_active_at: row.get(8),
+        created_at: row.get(9),
+        updated_at: row.get(10),
+        deactivated_at: row.get(11),
+        blocked_by_me: None,
+        has_blocked_me: None,
+        auth_token: None,
+    })
+}
+
+/// A message from a row read with [`MESSAGE_COLUMNS`].
+pub fn message(row: &SqliteRow) -> StoreResult<Message> {
+    let receiver_type: String = row.get(5);
+    let category: String = row.get(6);
+    let data: String = row.get(8);
+    Ok(Message {
+        id: row.get::<i64, _>(0).to_string(),
+        muid: row.get(1),
+        conversation_id: row.get(2),
+        sender: row.get(3),
+        receiver: row.get(4),
+        receiver_type: ReceiverType::parse(&receiver_type).ok_or_else(|| corrupt("receiver_type", receiver_type))?,
+        category: Category::parse(&category).ok_or_else(|| corrupt("category", category))?,
+        message_type: row.get(7),
+        data: serde_json::from_str::<MessageData>(&data).map_err(|e| corrupt("data", e))?,
+        tags: json_tags(row.get(9))?,
+        sent_at: row.get(10),
+        updated_at: row.get(11),
+        edited_at: row.get(12),
+        edited_by: row.get(13),
+        deleted_at: row.get(14),
+        deleted_by: row.get(15),
+    })
+}
+
+/// A group from a row read with [`GROUP_COLUMNS`]; caller-specific fields unset.
+pub fn group(row: &SqliteRow) -> StoreResult<Group> {
+    let guid: String = row.get(0);
+    let group_type: String = row.get(2);
+    Ok(Group {
+        conversation_id: group_conversation_id(&guid),
+        guid,
+        name: row.get(1),
+        group_type: GroupType::parse(&group_type).ok_or_else(|| corrupt("group_type", group_type))?,
+        icon: row.get(3),
+        description: row.get(4),
+        metadata: json_value(row.get(5))?,
+        owner: row.get(6),
+        tags: json_tags(row.get(7))?,
+        created_at: row.get(8),
+        updated_at: row.get(9),
+        members_count: row.get::<i64, _>(10) as u64,
+        scope: None,
+        has_joined: false,
+        joined_at: None,
+    })
+}

@@ -1,0 +1,265 @@
+//! [`UserStore`] on SQLite.
+
+use async_trait::async_trait;
+use confab_protocol::rest::users::User;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::rows::{self, json_text, USER_COLUMNS};
+use super::{is_unique_violation, like_pattern, SqliteStore};
+use crate::store::{
+    NewUser, PageRequest, Patch, StoreError, StoreResult, TokenOwner, TokenRecord, UserFilter, UserPatch, UserStore,
+};
+
+async fn insert_user(
+    conn: &mut sqlx::SqliteConnection,
+    app_id: &str,
+    user: &NewUser,
+    or_ignore: bool,
+) -> Result<u64, sqlx::Error> {
+    let verb = if or_ignore { "INSERT OR IGNORE" } else { "INSERT" };
+    let done = sqlx::query(&format!(
+        "{verb} INTO users (app_id, uid, name, avatar, link, role, status_message, metadata, tags, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(app_id)
+    .bind(&user.uid)
+    .bind(&user.name)
+    .bind(&user.avatar)
+    .bind(&user.link)
+    .bind(&user.role)
+    .bind(&user.status_message)
+    .bind(user.metadata.as_ref().map(json_text))
+    .bind(json_text(&user.tags))
+    .bind(user.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn fetch_user(conn: &mut sqlx::SqliteConnection, app_id: &str, uid: &str) -> StoreResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.app_id = ? AND u.uid = ?"))
+        .bind(app_id)
+        .bind(uid)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(rows::user).transpose()
+}
+
+/// Adds `SET column = value` parts for a patch to `query`.
+fn push_patch<'a>(
+    query: &mut QueryBuilder<'a, Sqlite>,
+    column: &str,
+    patch: &'a Patch<String>,
+    clear_to: Option<&'a str>,
+) {
+    match patch {
+        Patch::Keep => {}
+        Patch::Set(value) => {
+            query.push(format!(", {column} = ")).push_bind(value.as_str());
+        }
+        Patch::Clear => {
+            query.push(format!(", {column} = ")).push_bind(clear_to);
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn create_user(&self, app_id: &str, user: &NewUser, token_hash: Option<&[u8]>) -> StoreResult<User> {
+        let mut tx = self.pool.begin().await?;
+        insert_user(&mut tx, app_id, user, false).await.map_err(|e| match is_unique_violation(&e) {
+            true => StoreError::Conflict(format!("user {}", user.uid)),
+            false => e.into(),
+        })?;
+        if let Some(hash) = token_hash {
+            sqlx::query("INSERT INTO auth_tokens (token_hash, app_id, uid, created_at) VALUES (?, ?, ?, ?)")
+                .bind(hash)
+                .bind(app_id)
+                .bind(&user.uid)
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let created = fetch_user(&mut tx, app_id, &user.uid).await?.ok_or(StoreError::Closed)?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn user(&self, app_id: &str, uid: &str) -> StoreResult<Option<User>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_user(&mut conn, app_id, uid).await
+    }
+
+    async fn user_or_create(&self, app_id: &str, user: &NewUser) -> StoreResult<(User, bool)> {
+        let mut tx = self.pool.begin().await?;
+        let created = insert_user(&mut tx, app_id, user, true).await? == 1;
+        let stored = fetch_user(&mut tx, app_id, &user.uid).await?.ok_or(StoreError::Closed)?;
+        tx.commit().await?;
+        Ok((stored, created))
+    }
+
+    async fn update_user(&self, app_id: &str, uid: &str, patch: &UserPatch, now: i64) -> StoreResult<Option<User>> {
+        let mut tx = self.pool.begin().await?;
+        let mut query = QueryBuilder::<Sqlite>::new("UPDATE users SET updated_at = ");
+        query.push_bind(now);
+        if let Some(name) = &patch.name {
+            query.push(", name = ").push_bind(name.as_str());
+        }
+        push_patch(&mut query, "avatar", &patch.avatar, None);
+        push_patch(&mut query, "link", &patch.link, None);
+        push_patch(&mut query, "role", &patch.role, Some("default"));
+        push_patch(&mut query, "status_message", &patch.status_message, None);
+        match &patch.metadata {
+            Patch::Keep => {}
+            Patch::Set(value) => {
+                query.push(", metadata = ").push_bind(json_text(value));
+            }
+            Patch::Clear => {
+                query.push(", metadata = NULL");
+            }
+        }
+        match &patch.tags {
+            Patch::Keep => {}
+            Patch::Set(tags) => {
+                query.push(", tags = ").push_bind(json_text(tags));
+            }
+            Patch::Clear => {
+                query.push(", tags = '[]'");
+            }
+        }
+        query.push(" WHERE app_id = ").push_bind(app_id).push(" AND uid = ").push_bind(uid);
+        if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let user = fetch_user(&mut tx, app_id, uid).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn delete_user(&self, app_id: &str, uid: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM users WHERE app_id = ? AND uid = ?")
+            .bind(app_id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        for statement in [
+            "DELETE FROM direct_conversations WHERE app_id = ?1 AND uid = ?2",
+            "DELETE FROM read_marks WHERE app_id = ?1 AND uid = ?2",
+            "DELETE FROM blocks WHERE app_id = ?1 AND (blocker = ?2 OR blocked = ?2)",
+            "DELETE FROM friends WHERE app_id = ?1 AND (uid = ?2 OR friend = ?2)",
+        ] {
+            sqlx::query(statement).bind(app_id).bind(uid).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_users(&self, app_id: &str, filter: &UserFilter, page: PageRequest) -> StoreResult<(Vec<User>, u64)> {
+        let build = |select: &str| {
+            let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {select} FROM users u WHERE u.app_id = "));
+            query.push_bind(app_id.to_owned());
+            if !filter.with_deactivated {
+                query.push(" AND u.deactivated_at IS NULL");
+            }
+            if let Some(search) = &filter.search {
+                let pattern = like_pattern(search);
+                query.push(" AND (u.uid LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                query.push(" OR lower(u.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+            }
+            if let Some(role) = &filter.role {
+                query.push(" AND u.role = ").push_bind(role.clone());
+            }
+            if let Some(tag) = &filter.tag {
+                query.push(" AND EXISTS (SELECT 1 FROM json_each(u.tags) WHERE value = ").push_bind(tag.clone()).push(")");
+            }
+            query
+        };
+        let total: i64 = build("COUNT(*)").build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = build(USER_COLUMNS);
+        query.push(" ORDER BY u.name COLLATE NOCASE, u.uid LIMIT ").push_bind(i64::from(page.per_page));
+        query.push(" OFFSET ").push_bind(page.offset());
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let users = rows.iter().map(rows::user).collect::<StoreResult<Vec<_>>>()?;
+        Ok((users, total as u64))
+    }
+
+    async fn set_deactivated(&self, app_id: &str, uids: &[String], at: Option<i64>) -> StoreResult<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let mut found = Vec::new();
+        for uid in uids {
+            let changed = sqlx::query("UPDATE users SET deactivated_at = ?, updated_at = COALESCE(?, updated_at) WHERE app_id = ? AND uid = ?")
+                .bind(at)
+                .bind(at)
+                .bind(app_id)
+                .bind(uid)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 1 {
+                found.push(uid.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO auth_tokens (token_hash, app_id, uid, created_at) VALUES (?, ?, ?, ?)")
+            .bind(hash)
+            .bind(app_id)
+            .bind(uid)
+            .bind(created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn tokens(&self, app_id: &str, uid: &str) -> StoreResult<Vec<TokenRecord>> {
+        let rows = sqlx::query(
+            "SELECT token_hash, created_at FROM auth_tokens WHERE app_id = ? AND uid = ? ORDER BY created_at, rowid",
+        )
+        .bind(app_id)
+        .bind(uid)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| TokenRecord { hash: r.get(0), created_at: r.get(1) }).collect())
+    }
+
+    async fn token_owner(&self, hash: &[u8]) -> StoreResult<Option<TokenOwner>> {
+        let row = sqlx::query(
+            "SELECT t.app_id, t.uid, u.deactivated_at IS NOT NULL FROM auth_tokens t \
+             JOIN users u ON u.app_id = t.app_id AND u.uid = t.uid WHERE t.token_hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| TokenOwner { app_id: r.get(0), uid: r.get(1), deactivated: r.get(2) }))
+    }
+
+    async fn delete_tokens(&self, app_id: &str, uid: &str, hash_prefix: Option<&[u8]>) -> StoreResult<u64> {
+        let done = match hash_prefix {
+            None => {
+                sqlx::query("DELETE FROM auth_tokens WHERE app_id = ? AND uid = ?")
+                    .bind(app_id)
+                    .bind(uid)
+                    .execute(&self.pool)
+                    .await?
+            }
+            Some(prefix) => {
+                sqlx::query("DELETE FROM auth_tokens WHERE app_id = ? AND uid = ? AND substr(token_hash, 1, ?) = ?")
+                    .bind(app_id)
+                    .bind(uid)
+                    .bind(prefix.len() as i64)
+                    .bind(prefix)
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
+        Ok(done.rows_affected())
+    }
+}
