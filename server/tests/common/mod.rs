@@ -28,7 +28,7 @@ impl TestServer {
             .arg("--widget-dir")
             .arg(widget_dir)
             .args(extra)
-            .env("CONFAB_LOG", "warn")
+            .env("CONFAB_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -72,7 +72,7 @@ pub fn no_widget(dir: &Path) -> PathBuf {
 
 /// Runs `confab-server` with `args` and returns (success, stdout, stderr).
 pub fn run_cli(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).env("CONFAB_LOG", "warn").output().expect("confab-server runs");
+    let out = Command::new(BIN).args(args).env("CONFAB_LOG", "error").output().expect("confab-server runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -117,6 +117,15 @@ impl TestApp {
         let credentials: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
         let server = TestServer::start(dir.path(), &no_widget(dir.path()), extra);
         Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// Creates another app in the same data directory (the running server sees it) and returns its
+    /// credentials.
+    pub fn other_app(&self) -> serde_json::Value {
+        let data = self._dir.path().to_str().unwrap();
+        let (ok, stdout, stderr) = run_cli(&["app", "create", "--name", "Other app", "--data-dir", data]);
+        assert!(ok, "{stderr}");
+        serde_json::from_str(stdout.trim()).unwrap()
     }
 
     /// A credential field of the app.
