@@ -113,8 +113,8 @@ async fn mark(state: &AppState, caller: &Caller, conversation_id: &str, body: Ma
             let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
             let message = state.store.message(caller.app_id(), id).await?;
             if message.is_none_or(|m| m.conversation_id != conversation_id) {
-                return Err(ApiError::bad_field("messageId", "is not a message of this conversation")
-                    .with_code(ApiErrorCode::ErrMessageNotFound));
+                return Err(ApiError::not_found(ApiErrorCode::ErrMessageNotFound, "no such message in this conversation")
+                    .with_field("messageId"));
             }
             id
         }

@@ -174,21 +174,23 @@ async fn kick_member(caller: Caller, State(state): State<AppState>, Path((guid, 
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<JoinGroup>) -> ApiResult<Json<Data<Group>>> {
     let uid = caller.acting_user()?;
-    let group = access(&state, &caller, &guid).await?;
-    let guid = group.record.group.guid.clone();
-    if group.membership.is_some() {
+    let app_id = caller.app_id();
+    let guid = validate::id("guid", &guid)?;
+    // Not `access`: a private group the caller is not in answers "invitation only", not "not found".
+    let record = state.store.group(app_id, &guid).await?.ok_or_else(|| ApiError::guid_not_found(&guid))?;
+    if state.store.membership(app_id, &guid, &uid).await?.is_some() {
         return Err(ApiError::conflict(ApiErrorCode::ErrGroupAlreadyJoined, "you are a member already"));
     }
-    if state.store.is_banned(caller.app_id(), &guid, &uid).await? {
+    if state.store.is_banned(app_id, &guid, &uid).await? {
         return Err(banned_error());
     }
-    match group.record.group.group_type {
+    match record.group.group_type {
         GroupType::Public => {}
         GroupType::Private => {
             return Err(ApiError::forbidden(ApiErrorCode::ErrGroupJoinNotAllowed, "a private group is joined by invitation only"))
         }
         GroupType::Password => {
-            let stored = group.record.password_hash.as_deref().unwrap_or("");
+            let stored = record.password_hash.as_deref().unwrap_or("");
             if !body.password.as_deref().is_some_and(|p| password_matches(p, stored)) {
                 return Err(ApiError::forbidden(ApiErrorCode::ErrGroupWrongPassword, "the group's password does not match")
                     .with_field("password"));
@@ -197,7 +199,7 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
     }
     let message = member_action(&guid, &uid, "joined", &uid, None);
     let change = MemberChange::Join { uid: uid.clone(), scope: MemberScope::Participant };
-    state.store.change_member(caller.app_id(), &guid, &change, &message, now_secs()).await?;
+    state.store.change_member(app_id, &guid, &change, &message, now_secs()).await?;
     Ok(data(access(&state, &caller, &guid).await?.view()))
 }
 

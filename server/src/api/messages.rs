@@ -23,7 +23,7 @@ use crate::auth::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{Cursor, MessageChange, MessageFilter, NewMessage};
+use crate::store::{Cursor, MessageChange, MessageFilter, NewMessage, SendCheck};
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -122,30 +122,24 @@ async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(bod
         }
         validate::max_chars("muid", muid, MAX_ID_LEN)?;
     }
+    if body.receiver_type == ReceiverType::User && receiver == sender {
+        return Err(ApiError::bad_field("receiver", "a user cannot message themselves"));
+    }
+    match state.store.send_check(app_id, &sender, &receiver, body.receiver_type).await? {
+        SendCheck::Allowed => {}
+        SendCheck::NoReceiver if body.receiver_type == ReceiverType::User => {
+            return Err(ApiError::uid_not_found(&receiver).with_field("receiver"))
+        }
+        SendCheck::NoReceiver => return Err(ApiError::guid_not_found(&receiver).with_field("receiver")),
+        SendCheck::Blocked => {
+            return Err(ApiError::forbidden(ApiErrorCode::ErrBlockedReceiver, "one of you has blocked the other")
+                .with_field("receiver"))
+        }
+        SendCheck::NotMember => return Err(not_joined()),
+    }
     let conversation_id = match body.receiver_type {
-        ReceiverType::User => {
-            if receiver == sender {
-                return Err(ApiError::bad_field("receiver", "a user cannot message themselves"));
-            }
-            let user = state.store.user(app_id, &receiver).await?;
-            if user.is_none_or(|u| u.deactivated_at.is_some()) {
-                return Err(ApiError::uid_not_found(&receiver).with_field("receiver"));
-            }
-            if state.store.blocked_either_way(app_id, &sender, &receiver).await? {
-                return Err(ApiError::forbidden(ApiErrorCode::ErrBlockedReceiver, "one of you has blocked the other")
-                    .with_field("receiver"));
-            }
-            direct_conversation_id(&sender, &receiver)
-        }
-        ReceiverType::Group => {
-            if state.store.group(app_id, &receiver).await?.is_none() {
-                return Err(ApiError::guid_not_found(&receiver).with_field("receiver"));
-            }
-            if state.store.membership(app_id, &receiver, &sender).await?.is_none() {
-                return Err(not_joined());
-            }
-            group_conversation_id(&receiver)
-        }
+        ReceiverType::User => direct_conversation_id(&sender, &receiver),
+        ReceiverType::Group => group_conversation_id(&receiver),
     };
     let message = NewMessage {
         conversation_id,

@@ -78,9 +78,24 @@ pub enum MessageChange {
     Delete,
 }
 
+/// Whether a user may send to a receiver now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendCheck {
+    /// The receiver exists and nothing stands in the way.
+    Allowed,
+    /// No such (active) user, or no such group.
+    NoReceiver,
+    /// One of the two users blocked the other.
+    Blocked,
+    /// The sender is not a member of the group.
+    NotMember,
+}
+
 /// Messages and conversations.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
+    /// Whether `sender` may send to `receiver` (a uid or guid per `receiver_type`), in one read.
+    async fn send_check(&self, app_id: &str, sender: &str, receiver: &str, receiver_type: ReceiverType) -> StoreResult<SendCheck>;
     /// Stores a message durably before answering. With a `muid` the sender used before, answers the stored
     /// message and `false` instead of storing a second one.
     async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<(Message, bool)>;
@@ -119,7 +134,7 @@ pub struct ConversationRow {
     pub with_id: String,
     /// Newest message.
     pub last_message: Option<Message>,
-    /// Unread messages from others.
+    /// Unread messages from others (action messages do not count).
     pub unread: u64,
     /// Newest message's time.
     pub updated_at: i64,

@@ -8,8 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::rows::{self, json_text, MESSAGE_COLUMNS};
 use super::SqliteStore;
 use crate::store::{
-    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, StoreError,
-    StoreResult,
+    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendCheck,
+    StoreError, StoreResult,
 };
 
 /// Most sends committed in one transaction.
@@ -185,7 +185,8 @@ fn conversation_query(extra: &str) -> String {
         "SELECT {MESSAGE_COLUMNS}, c.conversation_id AS c_id, c.conversation_type, c.updated_at AS c_updated_at, \
          COALESCE(d.with_uid, substr(c.conversation_id, 7)) AS with_id, \
          (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_id = c.conversation_id \
-            AND x.id > COALESCE(r.read_id, 0) AND x.sender != ?2 AND x.deleted_at IS NULL) AS unread \
+            AND x.id > COALESCE(r.read_id, 0) AND x.sender != ?2 AND x.deleted_at IS NULL \
+            AND x.category != 'action') AS unread \
          FROM conversations c \
          LEFT JOIN direct_conversations d ON d.app_id = ?1 AND d.uid = ?2 AND d.conversation_id = c.conversation_id \
          LEFT JOIN read_marks r ON r.app_id = ?1 AND r.uid = ?2 AND r.conversation_id = c.conversation_id \
@@ -196,6 +197,27 @@ fn conversation_query(extra: &str) -> String {
 
 #[async_trait]
 impl MessageStore for SqliteStore {
+    async fn send_check(&self, app_id: &str, sender: &str, receiver: &str, receiver_type: ReceiverType) -> StoreResult<SendCheck> {
+        let sql = match receiver_type {
+            ReceiverType::User => {
+                "SELECT (SELECT deactivated_at IS NULL FROM users WHERE app_id = ?1 AND uid = ?3), \
+                 EXISTS (SELECT 1 FROM blocks WHERE app_id = ?1 AND ((blocker = ?2 AND blocked = ?3) OR (blocker = ?3 AND blocked = ?2)))"
+            }
+            ReceiverType::Group => {
+                "SELECT EXISTS (SELECT 1 FROM groups WHERE app_id = ?1 AND guid = ?3), \
+                 NOT EXISTS (SELECT 1 FROM group_members WHERE app_id = ?1 AND guid = ?3 AND uid = ?2)"
+            }
+        };
+        let row = sqlx::query(sql).bind(app_id).bind(sender).bind(receiver).fetch_one(&self.pool).await?;
+        let (exists, refused): (Option<bool>, bool) = (row.get(0), row.get(1));
+        Ok(match (exists, refused, receiver_type) {
+            (None | Some(false), _, _) => SendCheck::NoReceiver,
+            (Some(true), true, ReceiverType::User) => SendCheck::Blocked,
+            (Some(true), true, ReceiverType::Group) => SendCheck::NotMember,
+            (Some(true), false, _) => SendCheck::Allowed,
+        })
+    }
+
     async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<(Message, bool)> {
         let (reply, answer) = oneshot::channel();
         let job = SendJob { app_id: app_id.to_owned(), message, reply };
