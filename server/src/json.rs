@@ -42,7 +42,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let field = match path.as_str() {
-            "." => unknown_field(&inner.to_string()).unwrap_or_else(|| "body".to_owned()),
+            "." | "?" => unknown_field(&inner.to_string()).unwrap_or_else(|| "body".to_owned()),
             _ => path,
         };
         let message = inner.to_string();

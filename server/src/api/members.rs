@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use confab_protocol::api_error::{ApiErrorBody, ApiErrorCode};
+use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::limits::MAX_MEMBERS_PER_CALL;
 use confab_protocol::rest::groups::{BannedUser, ChangeScope, Group, GroupMember, GroupType, JoinGroup, MemberLists, MemberScope};
 use confab_protocol::rest::messages::Message;
@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::groups::{access, member_action, not_joined, GroupAccess};
-use super::{data, page_meta, page_request};
+use super::{data, page_meta, page_request, uid_result};
 use crate::apps::now_secs;
 use crate::auth::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
@@ -82,14 +82,7 @@ async fn add_members(caller: Caller, State(state): State<AppState>, Path(guid): 
     }
     let mut results = BTreeMap::new();
     for (uid, scope) in requests {
-        let outcome = add_one(&state, app_id, &group, &guid, &uid, scope).await;
-        let result = match outcome {
-            Ok(()) => UidResult { status: "success".into(), error: None },
-            Err(ApiError::Refused { code, message, details, .. }) => {
-                UidResult { status: "error".into(), error: Some(ApiErrorBody { code, message, details }) }
-            }
-            Err(other) => return Err(other),
-        };
+        let result = uid_result(add_one(&state, app_id, &group, &guid, &uid, scope).await)?;
         results.insert(uid, result);
     }
     Ok(data(results))

@@ -86,3 +86,17 @@ fn page_meta(total: u64, count: usize, page: PageRequest) -> PageMeta {
 fn data<T>(value: T) -> Json<confab_protocol::rest::Data<T>> {
     Json(confab_protocol::rest::Data { data: value })
 }
+
+/// The per-uid result of one step of a multi-user call: refusals become error entries, storage failures
+/// fail the whole call.
+fn uid_result(outcome: Result<(), crate::error::ApiError>) -> Result<confab_protocol::rest::UidResult, crate::error::ApiError> {
+    use confab_protocol::rest::UidResult;
+    match outcome {
+        Ok(()) => Ok(UidResult { status: "success".into(), error: None }),
+        Err(crate::error::ApiError::Refused { code, message, details, .. }) => Ok(UidResult {
+            status: "error".into(),
+            error: Some(confab_protocol::api_error::ApiErrorBody { code, message, details }),
+        }),
+        Err(other) => Err(other),
+    }
+}

@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use confab_protocol::api_error::ApiErrorBody;
 use confab_protocol::limits::MAX_UIDS_PER_CALL;
 use confab_protocol::rest::social::{AddFriends, BlockedUids, RemoveFriends};
 use confab_protocol::rest::users::User;
@@ -11,7 +10,7 @@ use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{data, page_meta, page_request};
+use super::{data, page_meta, page_request, uid_result};
 use crate::apps::now_secs;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -42,23 +41,15 @@ async fn existing(state: &AppState, app_id: &str, owner: &str, field: &str, uids
     let mut found = Vec::new();
     let mut results = BTreeMap::new();
     for uid in uids {
-        let refusal = if uid == owner {
-            Some(ApiError::bad_field(field, "cannot name yourself"))
+        let outcome = if uid == owner {
+            Err(ApiError::bad_field(field, "cannot name yourself"))
         } else if state.store.user(app_id, &uid).await?.is_none() {
-            Some(ApiError::uid_not_found(&uid))
+            Err(ApiError::uid_not_found(&uid))
         } else {
-            None
+            found.push(uid.clone());
+            Ok(())
         };
-        let result = match refusal {
-            Some(ApiError::Refused { code, message, details, .. }) => {
-                UidResult { status: "error".into(), error: Some(ApiErrorBody { code, message, details }) }
-            }
-            _ => {
-                found.push(uid.clone());
-                UidResult { status: "success".into(), error: None }
-            }
-        };
-        results.insert(uid, result);
+        results.insert(uid, uid_result(outcome)?);
     }
     Ok((found, results))
 }

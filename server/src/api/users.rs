@@ -29,16 +29,40 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Fields users may change, by their wire names, for `unset`.
 const UNSETTABLE: &[&str] = &["avatar", "link", "role", "statusMessage", "metadata", "tags"];
 
+/// The editable profile fields of a create or update body.
+struct ProfileFields<'a> {
+    avatar: Option<&'a str>,
+    link: Option<&'a str>,
+    role: Option<&'a str>,
+    status_message: Option<&'a str>,
+    metadata: Option<&'a serde_json::Value>,
+    tags: Option<&'a [String]>,
+}
+
+impl ProfileFields<'_> {
+    fn check(&self) -> ApiResult<()> {
+        validate::url("avatar", self.avatar)?;
+        validate::url("link", self.link)?;
+        validate::short_text("role", self.role)?;
+        validate::short_text("statusMessage", self.status_message)?;
+        validate::metadata("metadata", self.metadata)?;
+        validate::tags("tags", self.tags)
+    }
+}
+
 /// A checked new user from a create body (or a sign-in profile).
 pub(super) fn new_user(body: &CreateUser) -> ApiResult<NewUser> {
     let uid = validate::id("uid", &body.uid)?;
     let name = validate::name("name", &body.name)?;
-    validate::url("avatar", body.avatar.as_deref())?;
-    validate::url("link", body.link.as_deref())?;
-    validate::short_text("role", body.role.as_deref())?;
-    validate::short_text("statusMessage", body.status_message.as_deref())?;
-    validate::metadata("metadata", body.metadata.as_ref())?;
-    validate::tags("tags", body.tags.as_deref())?;
+    ProfileFields {
+        avatar: body.avatar.as_deref(),
+        link: body.link.as_deref(),
+        role: body.role.as_deref(),
+        status_message: body.status_message.as_deref(),
+        metadata: body.metadata.as_ref(),
+        tags: body.tags.as_deref(),
+    }
+    .check()?;
     Ok(NewUser {
         uid,
         name,
@@ -65,12 +89,15 @@ fn user_patch(body: UpdateUser, allow_role: bool) -> ApiResult<UserPatch> {
     }
     let clears = |field: &str| unset.iter().any(|f| f == field);
     let name = body.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
-    validate::url("avatar", body.avatar.as_deref())?;
-    validate::url("link", body.link.as_deref())?;
-    validate::short_text("role", body.role.as_deref())?;
-    validate::short_text("statusMessage", body.status_message.as_deref())?;
-    validate::metadata("metadata", body.metadata.as_ref())?;
-    validate::tags("tags", body.tags.as_deref())?;
+    ProfileFields {
+        avatar: body.avatar.as_deref(),
+        link: body.link.as_deref(),
+        role: body.role.as_deref(),
+        status_message: body.status_message.as_deref(),
+        metadata: body.metadata.as_ref(),
+        tags: body.tags.as_deref(),
+    }
+    .check()?;
     Ok(UserPatch {
         name,
         avatar: Patch::from_parts(body.avatar, clears("avatar")),

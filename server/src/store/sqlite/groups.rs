@@ -7,11 +7,11 @@ use confab_protocol::rest::messages::Message;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::messages::insert_message;
-use super::rows::{self, json_text, GROUP_COLUMNS};
+use super::rows::{self, json_text, push_json_patch, push_text_patch, GROUP_COLUMNS};
 use super::{is_unique_violation, like_pattern, SqliteStore};
 use crate::store::{
     GroupFilter, GroupPatch, GroupRecord, GroupStore, MemberChange, Membership, NewGroup, NewMessage, PageRequest,
-    Patch, StoreError, StoreResult,
+    StoreError, StoreResult,
 };
 
 async fn fetch_group(conn: &mut SqliteConnection, app_id: &str, guid: &str) -> StoreResult<Option<GroupRecord>> {
@@ -66,18 +66,6 @@ async fn put_ban(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &st
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-fn patch_text<'a>(query: &mut QueryBuilder<'a, Sqlite>, column: &str, patch: &'a Patch<String>) {
-    match patch {
-        Patch::Keep => {}
-        Patch::Set(value) => {
-            query.push(format!(", {column} = ")).push_bind(value.as_str());
-        }
-        Patch::Clear => {
-            query.push(format!(", {column} = NULL"));
-        }
-    }
 }
 
 #[async_trait]
@@ -138,29 +126,13 @@ impl GroupStore for SqliteStore {
             query.push(", group_type = ").push_bind(group_type.as_str());
             query.push(", password_hash = ").push_bind(password_hash.as_deref());
         }
-        patch_text(&mut query, "icon", &patch.icon);
-        patch_text(&mut query, "description", &patch.description);
-        match &patch.metadata {
-            Patch::Keep => {}
-            Patch::Set(value) => {
-                query.push(", metadata = ").push_bind(json_text(value));
-            }
-            Patch::Clear => {
-                query.push(", metadata = NULL");
-            }
-        }
+        push_text_patch(&mut query, "icon", &patch.icon, None);
+        push_text_patch(&mut query, "description", &patch.description, None);
+        push_json_patch(&mut query, "metadata", &patch.metadata, "NULL");
         if let Some(owner) = &patch.owner {
             query.push(", owner = ").push_bind(owner.as_str());
         }
-        match &patch.tags {
-            Patch::Keep => {}
-            Patch::Set(tags) => {
-                query.push(", tags = ").push_bind(json_text(tags));
-            }
-            Patch::Clear => {
-                query.push(", tags = '[]'");
-            }
-        }
+        push_json_patch(&mut query, "tags", &patch.tags, "'[]'");
         query.push(" WHERE app_id = ").push_bind(app_id).push(" AND guid = ").push_bind(guid);
         if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(None);

@@ -6,9 +6,9 @@ use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverTy
 use confab_protocol::rest::users::User;
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Patch, StoreError, StoreResult};
 
 /// Columns [`user`] reads, in order.
 pub const USER_COLUMNS: &str = "u.uid, u.name, u.avatar, u.link, u.role, u.status_message, u.metadata, u.tags, \
@@ -111,4 +111,30 @@ pub fn group(row: &SqliteRow) -> StoreResult<Group> {
         has_joined: false,
         joined_at: None,
     })
+}
+
+/// Adds `, column = value` to an UPDATE for a text patch; `Clear` writes `cleared` (NULL when `None`).
+pub fn push_text_patch<'a>(query: &mut QueryBuilder<'a, Sqlite>, column: &str, patch: &'a Patch<String>, cleared: Option<&'a str>) {
+    match patch {
+        Patch::Keep => {}
+        Patch::Set(value) => {
+            query.push(format!(", {column} = ")).push_bind(value.as_str());
+        }
+        Patch::Clear => {
+            query.push(format!(", {column} = ")).push_bind(cleared);
+        }
+    }
+}
+
+/// Adds `, column = json` to an UPDATE for a JSON patch; `Clear` writes the SQL `cleared`.
+pub fn push_json_patch<T: serde::Serialize>(query: &mut QueryBuilder<'_, Sqlite>, column: &str, patch: &Patch<T>, cleared: &str) {
+    match patch {
+        Patch::Keep => {}
+        Patch::Set(value) => {
+            query.push(format!(", {column} = ")).push_bind(json_text(value));
+        }
+        Patch::Clear => {
+            query.push(format!(", {column} = {cleared}"));
+        }
+    }
 }

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use confab_protocol::rest::users::User;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::rows::{self, json_text, USER_COLUMNS};
+use super::rows::{self, json_text, push_json_patch, push_text_patch, USER_COLUMNS};
 use super::{is_unique_violation, like_pattern, SqliteStore};
 use crate::store::{
-    NewUser, PageRequest, Patch, StoreError, StoreResult, TokenOwner, TokenRecord, UserFilter, UserPatch, UserStore,
+    NewUser, PageRequest, StoreError, StoreResult, TokenOwner, TokenRecord, UserFilter, UserPatch, UserStore,
 };
 
 async fn insert_user(
@@ -43,24 +43,6 @@ async fn fetch_user(conn: &mut sqlx::SqliteConnection, app_id: &str, uid: &str) 
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(rows::user).transpose()
-}
-
-/// Adds `SET column = value` parts for a patch to `query`.
-fn push_patch<'a>(
-    query: &mut QueryBuilder<'a, Sqlite>,
-    column: &str,
-    patch: &'a Patch<String>,
-    clear_to: Option<&'a str>,
-) {
-    match patch {
-        Patch::Keep => {}
-        Patch::Set(value) => {
-            query.push(format!(", {column} = ")).push_bind(value.as_str());
-        }
-        Patch::Clear => {
-            query.push(format!(", {column} = ")).push_bind(clear_to);
-        }
-    }
 }
 
 #[async_trait]
@@ -105,28 +87,12 @@ impl UserStore for SqliteStore {
         if let Some(name) = &patch.name {
             query.push(", name = ").push_bind(name.as_str());
         }
-        push_patch(&mut query, "avatar", &patch.avatar, None);
-        push_patch(&mut query, "link", &patch.link, None);
-        push_patch(&mut query, "role", &patch.role, Some("default"));
-        push_patch(&mut query, "status_message", &patch.status_message, None);
-        match &patch.metadata {
-            Patch::Keep => {}
-            Patch::Set(value) => {
-                query.push(", metadata = ").push_bind(json_text(value));
-            }
-            Patch::Clear => {
-                query.push(", metadata = NULL");
-            }
-        }
-        match &patch.tags {
-            Patch::Keep => {}
-            Patch::Set(tags) => {
-                query.push(", tags = ").push_bind(json_text(tags));
-            }
-            Patch::Clear => {
-                query.push(", tags = '[]'");
-            }
-        }
+        push_text_patch(&mut query, "avatar", &patch.avatar, None);
+        push_text_patch(&mut query, "link", &patch.link, None);
+        push_text_patch(&mut query, "role", &patch.role, Some("default"));
+        push_text_patch(&mut query, "status_message", &patch.status_message, None);
+        push_json_patch(&mut query, "metadata", &patch.metadata, "NULL");
+        push_json_patch(&mut query, "tags", &patch.tags, "'[]'");
         query.push(" WHERE app_id = ").push_bind(app_id).push(" AND uid = ").push_bind(uid);
         if query.build().execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(None);
