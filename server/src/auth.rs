@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use confab_protocol::api_error::ApiErrorCode;
 use std::sync::Arc;
 
+use crate::credentials::UserState;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets::key_hash;
 use crate::state::AppState;
@@ -154,13 +155,12 @@ impl FromRequestParts<AppState> for Caller {
         let principal = match (principal, header(headers, "onbehalfof")) {
             (Principal::Admin { .. }, Some(uid)) => {
                 let uid = validate::id("onBehalfOf", uid)?;
-                let user = state.store.user(&app.app_id, &uid).await?;
-                match user {
-                    None => return Err(ApiError::uid_not_found(&uid).with_field("onBehalfOf")),
-                    Some(u) if u.deactivated_at.is_some() => {
+                match state.credentials.user_state(state.store.as_ref(), &app.app_id, &uid).await? {
+                    UserState::Missing => return Err(ApiError::uid_not_found(&uid).with_field("onBehalfOf")),
+                    UserState::Deactivated => {
                         return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"))
                     }
-                    Some(_) => Principal::Admin { on_behalf_of: Some(uid) },
+                    UserState::Active => Principal::Admin { on_behalf_of: Some(uid) },
                 }
             }
             (Principal::User(me), Some(uid)) if !uid.eq_ignore_ascii_case(&me) => {

@@ -1,17 +1,37 @@
-//! An in-memory cache of apps and API keys, which every `/v3` request looks up. Keys are found by their
-//! hash; a key or app not found is looked up again next time. Session tokens are not cached, so a deleted
-//! token stops working at once.
+//! An in-memory cache of apps, API keys and active users, which every `/v3` request looks up. Keys are
+//! found by their hash; a key or app not found is looked up again next time. A user named by `onBehalfOf`
+//! is remembered as active for [`ACTIVE_USER_TTL`] (and forgotten at once when deactivated or deleted on
+//! this node); sends check the sender again in their own transaction. Session tokens are not cached, so a
+//! deleted token stops working at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::store::{App, KeyRecord, Store, StoreResult};
 
-/// Apps and keys seen so far.
+/// How long a user looked up as active is taken to stay active.
+pub const ACTIVE_USER_TTL: Duration = Duration::from_secs(2);
+/// Most users remembered as active at once.
+const MAX_ACTIVE_USERS: usize = 100_000;
+
+/// Whether a user can act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserState {
+    /// Exists and is active.
+    Active,
+    /// Exists but is deactivated.
+    Deactivated,
+    /// No such user.
+    Missing,
+}
+
+/// Apps, keys and active users seen so far.
 #[derive(Debug, Default)]
 pub struct CredentialCache {
     apps: RwLock<HashMap<String, Arc<App>>>,
     keys: RwLock<HashMap<Vec<u8>, KeyRecord>>,
+    active_users: RwLock<HashMap<(String, String), Instant>>,
 }
 
 impl CredentialCache {
@@ -34,6 +54,34 @@ impl CredentialCache {
         let Some(key) = store.key(hash).await? else { return Ok(None) };
         self.keys.write().unwrap_or_else(|e| e.into_inner()).insert(hash.to_vec(), key.clone());
         Ok(Some(key))
+    }
+
+    /// Whether `uid` of `app_id` exists and is active.
+    pub async fn user_state(&self, store: &dyn Store, app_id: &str, uid: &str) -> StoreResult<UserState> {
+        let key = (app_id.to_owned(), uid.to_owned());
+        let now = Instant::now();
+        if self.active_users.read().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(|until| *until > now) {
+            return Ok(UserState::Active);
+        }
+        let state = match store.user(app_id, uid).await? {
+            None => UserState::Missing,
+            Some(user) if user.deactivated_at.is_some() => UserState::Deactivated,
+            Some(_) => UserState::Active,
+        };
+        let mut active = self.active_users.write().unwrap_or_else(|e| e.into_inner());
+        if active.len() >= MAX_ACTIVE_USERS {
+            active.retain(|_, until| *until > now);
+        }
+        match state {
+            UserState::Active => active.insert(key, now + ACTIVE_USER_TTL),
+            _ => active.remove(&key),
+        };
+        Ok(state)
+    }
+
+    /// Forgets that `uid` was active (it was deactivated or deleted).
+    pub fn forget_user(&self, app_id: &str, uid: &str) {
+        self.active_users.write().unwrap_or_else(|e| e.into_inner()).remove(&(app_id.to_owned(), uid.to_owned()));
     }
 
     /// Drops the cached app so its next use reads the store.

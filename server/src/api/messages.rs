@@ -23,7 +23,7 @@ use crate::auth::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{Cursor, MessageChange, MessageFilter, NewMessage, SendCheck};
+use crate::store::{Cursor, MessageChange, MessageFilter, NewMessage, SendOutcome, SendRefusal};
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -125,18 +125,6 @@ async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(bod
     if body.receiver_type == ReceiverType::User && receiver == sender {
         return Err(ApiError::bad_field("receiver", "a user cannot message themselves"));
     }
-    match state.store.send_check(app_id, &sender, &receiver, body.receiver_type).await? {
-        SendCheck::Allowed => {}
-        SendCheck::NoReceiver if body.receiver_type == ReceiverType::User => {
-            return Err(ApiError::uid_not_found(&receiver).with_field("receiver"))
-        }
-        SendCheck::NoReceiver => return Err(ApiError::guid_not_found(&receiver).with_field("receiver")),
-        SendCheck::Blocked => {
-            return Err(ApiError::forbidden(ApiErrorCode::ErrBlockedReceiver, "one of you has blocked the other")
-                .with_field("receiver"))
-        }
-        SendCheck::NotMember => return Err(not_joined()),
-    }
     let conversation_id = match body.receiver_type {
         ReceiverType::User => direct_conversation_id(&sender, &receiver),
         ReceiverType::Group => group_conversation_id(&receiver),
@@ -153,8 +141,22 @@ async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(bod
         muid: body.muid,
         sent_at: now_secs(),
     };
-    let (stored, _created) = state.store.send_message(app_id, message).await?;
-    Ok(data(stored))
+    let receiver_type = message.receiver_type;
+    let receiver = message.receiver.clone();
+    match state.store.send_message(app_id, message).await? {
+        SendOutcome::Stored { message, .. } => Ok(data(message)),
+        SendOutcome::Refused(refusal) => Err(match (refusal, receiver_type) {
+            (SendRefusal::SenderInactive, _) => {
+                ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "the sender is deactivated")
+            }
+            (SendRefusal::NoReceiver, ReceiverType::User) => ApiError::uid_not_found(&receiver).with_field("receiver"),
+            (SendRefusal::NoReceiver, ReceiverType::Group) => ApiError::guid_not_found(&receiver).with_field("receiver"),
+            (SendRefusal::Blocked, _) => {
+                ApiError::forbidden(ApiErrorCode::ErrBlockedReceiver, "one of you has blocked the other").with_field("receiver")
+            }
+            (SendRefusal::NotMember, _) => not_joined(),
+        }),
+    }
 }
 
 /// The filter and cursor of a list request.

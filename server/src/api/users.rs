@@ -169,7 +169,11 @@ async fn reactivate_users(caller: Caller, State(state): State<AppState>, ApiJson
 async fn deactivate_users(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<DeactivateUsers>) -> ApiResult<Json<Data<Vec<String>>>> {
     caller.require_admin()?;
     let uids = validate::uid_list("uidsToDeactivate", &body.uids_to_deactivate, confab_protocol::limits::MAX_PER_PAGE as usize)?;
-    Ok(data(state.store.set_deactivated(caller.app_id(), &uids, Some(now_secs())).await?))
+    let changed = state.store.set_deactivated(caller.app_id(), &uids, Some(now_secs())).await?;
+    for uid in &changed {
+        state.credentials.forget_user(caller.app_id(), uid);
+    }
+    Ok(data(changed))
 }
 
 /// Gets a user; a signed-in caller also sees `blockedByMe` and `hasBlockedMe`.
@@ -209,6 +213,7 @@ async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): P
     if !state.store.delete_user(caller.app_id(), &uid).await? {
         return Err(ApiError::uid_not_found(&uid));
     }
+    state.credentials.forget_user(caller.app_id(), &uid);
     Ok(data(Success { success: true, message: Some(format!("user {uid} deleted")) }))
 }
 

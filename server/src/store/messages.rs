@@ -78,11 +78,11 @@ pub enum MessageChange {
     Delete,
 }
 
-/// Whether a user may send to a receiver now.
+/// Why a send was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendCheck {
-    /// The receiver exists and nothing stands in the way.
-    Allowed,
+pub enum SendRefusal {
+    /// The sender does not exist or is deactivated.
+    SenderInactive,
     /// No such (active) user, or no such group.
     NoReceiver,
     /// One of the two users blocked the other.
@@ -91,14 +91,27 @@ pub enum SendCheck {
     NotMember,
 }
 
+/// What became of a send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendOutcome {
+    /// Stored (`created`), or found stored already under the same `muid` (not `created`).
+    Stored {
+        /// The stored message.
+        message: Message,
+        /// False when the `muid` was used before and this is the first message.
+        created: bool,
+    },
+    /// Refused; nothing stored.
+    Refused(SendRefusal),
+}
+
 /// Messages and conversations.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
-    /// Whether `sender` may send to `receiver` (a uid or guid per `receiver_type`), in one read.
-    async fn send_check(&self, app_id: &str, sender: &str, receiver: &str, receiver_type: ReceiverType) -> StoreResult<SendCheck>;
-    /// Stores a message durably before answering. With a `muid` the sender used before, answers the stored
-    /// message and `false` instead of storing a second one.
-    async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<(Message, bool)>;
+    /// Checks that the sender may send to the receiver (both active, no block either way, a member of the
+    /// group) and stores the message, in one transaction, durably before answering. With a `muid` the
+    /// sender used before, answers the stored message instead of storing a second one.
+    async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<SendOutcome>;
     /// The message with this id.
     async fn message(&self, app_id: &str, id: i64) -> StoreResult<Option<Message>>;
     /// Messages by `filter`, oldest first.

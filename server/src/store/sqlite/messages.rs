@@ -1,133 +1,35 @@
-//! [`MessageStore`] on SQLite, with the group-commit writer for sends.
+//! [`MessageStore`] on SQLite. Sends go through the [`writer`](super::writer); the SQL that stores a
+//! message is shared with it.
 
 use async_trait::async_trait;
 use confab_protocol::rest::messages::{Message, MessageData, ReceiverType};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::rows::{self, json_text, MESSAGE_COLUMNS};
+use super::writer::Written;
 use super::SqliteStore;
 use crate::store::{
-    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendCheck,
+    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendOutcome,
     StoreError, StoreResult,
 };
 
-/// Most sends committed in one transaction.
-const MAX_BATCH: usize = 512;
-/// Sends waiting for the writer before senders wait for room.
-const QUEUE_LEN: usize = 8192;
+/// Stores a message unless its sender used its `muid` before; returns the new id (or no row).
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages (app_id, conversation_id, sender, receiver, receiver_type, \
+     category, message_type, data, tags, muid, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING RETURNING id";
+/// The id of the message a sender stored under a `muid`.
+pub const MESSAGE_BY_MUID: &str = "SELECT id FROM messages WHERE app_id = ?1 AND sender = ?2 AND muid = ?3";
+/// Moves a conversation's last message (creating the conversation).
+pub const UPSERT_CONVERSATION: &str = "INSERT INTO conversations (app_id, conversation_id, conversation_type, \
+     last_message_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (app_id, conversation_id) \
+     DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at";
+/// Records a 1:1 conversation for both of its users.
+pub const INSERT_DIRECT: &str = "INSERT OR IGNORE INTO direct_conversations (app_id, uid, conversation_id, with_uid) \
+     VALUES (?1, ?2, ?3, ?4), (?1, ?4, ?3, ?2)";
 
-/// One send waiting for the writer.
-#[derive(Debug)]
-pub struct SendJob {
-    app_id: String,
-    message: NewMessage,
-    reply: oneshot::Sender<StoreResult<(Message, bool)>>,
-}
-
-/// Starts the writer task and returns its queue.
-pub fn spawn_writer(pool: SqlitePool) -> mpsc::Sender<SendJob> {
-    let (tx, mut rx) = mpsc::channel::<SendJob>(QUEUE_LEN);
-    tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            write_batch(&pool, &mut batch).await;
-        }
-    });
-    tx
-}
-
-/// Commits every job of `batch` in one transaction and answers each; if the transaction fails, retries
-/// each job alone so one bad send cannot fail the others.
-async fn write_batch(pool: &SqlitePool, batch: &mut Vec<SendJob>) {
-    let together = async {
-        let mut tx = pool.begin().await?;
-        let mut results = Vec::with_capacity(batch.len());
-        for job in batch.iter() {
-            results.push(insert_message(&mut tx, &job.app_id, &job.message).await?);
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(results)
-    };
-    match together.await {
-        Ok(results) => {
-            for (job, result) in batch.drain(..).zip(results) {
-                let _ = job.reply.send(Ok(result));
-            }
-        }
-        Err(_) => {
-            for job in batch.drain(..) {
-                let alone = async {
-                    let mut tx = pool.begin().await?;
-                    let result = insert_message(&mut tx, &job.app_id, &job.message).await?;
-                    tx.commit().await?;
-                    Ok(result)
-                };
-                let _ = job.reply.send(alone.await);
-            }
-        }
-    }
-}
-
-/// Stores `message` on `conn` (inside the caller's transaction) and moves its conversation's last message.
-/// With a `muid` the sender used before, returns the stored message and `false`.
-pub async fn insert_message(
-    conn: &mut SqliteConnection,
-    app_id: &str,
-    message: &NewMessage,
-) -> StoreResult<(Message, bool)> {
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO messages (app_id, conversation_id, sender, receiver, receiver_type, category, message_type, \
-         data, tags, muid, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING RETURNING id",
-    )
-    .bind(app_id)
-    .bind(&message.conversation_id)
-    .bind(&message.sender)
-    .bind(&message.receiver)
-    .bind(message.receiver_type.as_str())
-    .bind(message.category.as_str())
-    .bind(&message.message_type)
-    .bind(json_text(&message.data))
-    .bind(json_text(&message.tags))
-    .bind(&message.muid)
-    .bind(message.sent_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(id) = inserted else {
-        let row = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = ? AND m.sender = ? AND m.muid = ?"))
-            .bind(app_id)
-            .bind(&message.sender)
-            .bind(&message.muid)
-            .fetch_one(&mut *conn)
-            .await?;
-        return Ok((rows::message(&row)?, false));
-    };
-    sqlx::query(
-        "INSERT INTO conversations (app_id, conversation_id, conversation_type, last_message_id, updated_at) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id, conversation_id) \
-         DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at",
-    )
-    .bind(app_id)
-    .bind(&message.conversation_id)
-    .bind(message.receiver_type.as_str())
-    .bind(id)
-    .bind(message.sent_at)
-    .execute(&mut *conn)
-    .await?;
-    if message.receiver_type == ReceiverType::User {
-        sqlx::query(
-            "INSERT OR IGNORE INTO direct_conversations (app_id, uid, conversation_id, with_uid) \
-             VALUES (?1, ?2, ?3, ?4), (?1, ?4, ?3, ?2)",
-        )
-        .bind(app_id)
-        .bind(&message.sender)
-        .bind(&message.conversation_id)
-        .bind(&message.receiver)
-        .execute(&mut *conn)
-        .await?;
-    }
-    let stored = Message {
+/// The message `message` became when stored with `id`.
+pub fn stored_message(id: i64, message: &NewMessage) -> Message {
+    Message {
         id: id.to_string(),
         muid: message.muid.clone(),
         conversation_id: message.conversation_id.clone(),
@@ -144,8 +46,58 @@ pub async fn insert_message(
         edited_by: None,
         deleted_at: None,
         deleted_by: None,
+    }
+}
+
+/// Stores `message` on `conn` (inside the caller's transaction) and moves its conversation's last message.
+/// With a `muid` the sender used before, returns the stored message and `false`.
+pub async fn insert_message(
+    conn: &mut SqliteConnection,
+    app_id: &str,
+    message: &NewMessage,
+) -> StoreResult<(Message, bool)> {
+    let inserted: Option<i64> = sqlx::query_scalar(INSERT_MESSAGE)
+        .bind(app_id)
+        .bind(&message.conversation_id)
+        .bind(&message.sender)
+        .bind(&message.receiver)
+        .bind(message.receiver_type.as_str())
+        .bind(message.category.as_str())
+        .bind(&message.message_type)
+        .bind(json_text(&message.data))
+        .bind(json_text(&message.tags))
+        .bind(&message.muid)
+        .bind(message.sent_at)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(id) = inserted else {
+        let id: i64 = sqlx::query_scalar(MESSAGE_BY_MUID)
+            .bind(app_id)
+            .bind(&message.sender)
+            .bind(&message.muid)
+            .fetch_one(&mut *conn)
+            .await?;
+        let stored = fetch_message(conn, app_id, id).await?.ok_or(StoreError::Closed)?;
+        return Ok((stored, false));
     };
-    Ok((stored, true))
+    sqlx::query(UPSERT_CONVERSATION)
+        .bind(app_id)
+        .bind(&message.conversation_id)
+        .bind(message.receiver_type.as_str())
+        .bind(id)
+        .bind(message.sent_at)
+        .execute(&mut *conn)
+        .await?;
+    if message.receiver_type == ReceiverType::User {
+        sqlx::query(INSERT_DIRECT)
+            .bind(app_id)
+            .bind(&message.sender)
+            .bind(&message.conversation_id)
+            .bind(&message.receiver)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((stored_message(id, message), true))
 }
 
 async fn fetch_message(conn: &mut SqliteConnection, app_id: &str, id: i64) -> StoreResult<Option<Message>> {
@@ -197,32 +149,15 @@ fn conversation_query(extra: &str) -> String {
 
 #[async_trait]
 impl MessageStore for SqliteStore {
-    async fn send_check(&self, app_id: &str, sender: &str, receiver: &str, receiver_type: ReceiverType) -> StoreResult<SendCheck> {
-        let sql = match receiver_type {
-            ReceiverType::User => {
-                "SELECT (SELECT deactivated_at IS NULL FROM users WHERE app_id = ?1 AND uid = ?3), \
-                 EXISTS (SELECT 1 FROM blocks WHERE app_id = ?1 AND ((blocker = ?2 AND blocked = ?3) OR (blocker = ?3 AND blocked = ?2)))"
+    async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<SendOutcome> {
+        match self.writer.send(app_id, message.clone()).await? {
+            Written::Refused(refusal) => Ok(SendOutcome::Refused(refusal)),
+            Written::Stored { id, created: true } => Ok(SendOutcome::Stored { message: stored_message(id, &message), created: true }),
+            Written::Stored { id, created: false } => {
+                let stored = self.message(app_id, id).await?.ok_or(StoreError::Closed)?;
+                Ok(SendOutcome::Stored { message: stored, created: false })
             }
-            ReceiverType::Group => {
-                "SELECT EXISTS (SELECT 1 FROM groups WHERE app_id = ?1 AND guid = ?3), \
-                 NOT EXISTS (SELECT 1 FROM group_members WHERE app_id = ?1 AND guid = ?3 AND uid = ?2)"
-            }
-        };
-        let row = sqlx::query(sql).bind(app_id).bind(sender).bind(receiver).fetch_one(&self.pool).await?;
-        let (exists, refused): (Option<bool>, bool) = (row.get(0), row.get(1));
-        Ok(match (exists, refused, receiver_type) {
-            (None | Some(false), _, _) => SendCheck::NoReceiver,
-            (Some(true), true, ReceiverType::User) => SendCheck::Blocked,
-            (Some(true), true, ReceiverType::Group) => SendCheck::NotMember,
-            (Some(true), false, _) => SendCheck::Allowed,
-        })
-    }
-
-    async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<(Message, bool)> {
-        let (reply, answer) = oneshot::channel();
-        let job = SendJob { app_id: app_id.to_owned(), message, reply };
-        self.sends.send(job).await.map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        }
     }
 
     async fn message(&self, app_id: &str, id: i64) -> StoreResult<Option<Message>> {

@@ -1,8 +1,8 @@
 //! The embedded backend: one SQLite file in WAL mode, migrated on open.
 //!
-//! Reads run on a pool of connections. Message sends go through one writer task that commits them in
-//! batches (group commit): each send is answered only after the transaction holding it committed, so an
-//! acknowledged message survives a crash of the process.
+//! Reads and most writes run on a pool of connections (sqlx). Message sends go through the [`writer`]
+//! thread, which commits them in batches (group commit): each send is answered only after the transaction
+//! holding it committed, so an acknowledged message survives a crash of the process.
 
 mod apps;
 mod groups;
@@ -10,12 +10,12 @@ mod messages;
 mod rows;
 mod social;
 mod users;
+mod writer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 use super::StoreError;
 
@@ -23,7 +23,7 @@ use super::StoreError;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    sends: mpsc::Sender<messages::SendJob>,
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
@@ -48,8 +48,8 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
-        let sends = messages::spawn_writer(pool.clone());
-        Ok(Self { pool, sends })
+        let writer = writer::Writer::start(path)?;
+        Ok(Self { pool, writer })
     }
 }
 
