@@ -6,6 +6,7 @@
 //! - [`bridge`]: the messages the loader and the chat iframe exchange with `postMessage`.
 //! - [`api_error`]: the REST error envelope and its stable codes.
 //! - [`rest`]: the REST API's request and response bodies.
+//! - [`realtime`]: the WebSocket frames and close codes.
 //!
 //! Nothing here depends on the server or the browser.
 
@@ -13,5 +14,6 @@ pub mod api_error;
 pub mod bridge;
 pub mod ids;
 pub mod limits;
+pub mod realtime;
 pub mod rest;
 pub mod widget_config;

@@ -11,6 +11,7 @@ use axum::{middleware, Json, Router};
 use serde_json::json;
 
 use crate::api;
+use crate::realtime;
 use crate::demo;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/confab.js", get(loader))
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
+        .route("/v3/ws", get(realtime::socket::upgrade))
         .merge(api::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -11,6 +11,7 @@
 //! - [`error`]: the API error type and its JSON envelope; [`json`]: the body extractor.
 //! - [`auth`]: who is calling (keys, tokens, `onBehalfOf`); [`credentials`]: their cache;
 //!   [`rate_limit`]: requests per minute per credential.
+//! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
 //! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
 //!   [`validate`]: field checks against the limits.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
@@ -29,6 +30,7 @@ pub mod loader;
 pub mod secrets;
 pub mod json;
 pub mod rate_limit;
+pub mod realtime;
 pub mod state;
 pub mod validate;
 pub mod store;

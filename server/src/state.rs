@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::assets::Asset;
 use crate::credentials::CredentialCache;
 use crate::rate_limit::RateLimiter;
+use crate::realtime::{InProcessBroker, Realtime};
 use crate::demo::DemoApp;
 use crate::loader;
 use crate::store::Store;
@@ -28,11 +29,14 @@ pub struct AppState {
     pub credentials: Arc<CredentialCache>,
     /// Requests a minute per key or token.
     pub limiter: Arc<RateLimiter>,
+    /// The WebSocket gateway's hub and broker.
+    pub realtime: Realtime,
 }
 
 impl AppState {
     /// State for a server in `region`, with the widget read from `widget_dir` and `rate_limit` requests a
-    /// minute per credential (0: no limit).
+    /// minute per credential (0: no limit). Starts the realtime gateway's tasks, so it must run inside the
+    /// Tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
         region: &str,
@@ -40,7 +44,9 @@ impl AppState {
         demo: Option<DemoApp>,
         rate_limit: u32,
     ) -> std::io::Result<Self> {
+        let realtime = Realtime::start(store.clone(), Arc::new(InProcessBroker::default()));
         Ok(Self {
+            realtime,
             store,
             region: region.into(),
             loader: Arc::new(loader::asset(region)),

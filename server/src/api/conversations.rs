@@ -6,6 +6,7 @@ use axum::Json;
 use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
 use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage};
+use confab_protocol::realtime::{ReceiptKind, ServerFrame};
 use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::rest::{Data, Page, PageQuery, Success};
 use utoipa_axum::router::OpenApiRouter;
@@ -13,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::groups::access;
 use super::{data, page_meta, page_request};
+use crate::apps::now_secs;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
@@ -104,26 +106,57 @@ async fn group_conversation(caller: Caller, State(state): State<AppState>, Path(
 /// absent).
 async fn mark(state: &AppState, caller: &Caller, conversation_id: &str, body: MarkMessage, read: bool) -> ApiResult<Json<Data<Success>>> {
     let uid = caller.acting_user()?;
-    let row = state.store.conversation(caller.app_id(), &uid, conversation_id).await?;
+    let kind = if read { ReceiptKind::Read } else { ReceiptKind::Delivered };
+    mark_as(state, caller.app_id(), &uid, conversation_id, body.message_id.as_deref(), kind).await?;
+    Ok(data(Success { success: true, message: None }))
+}
+
+/// Moves `uid`'s mark of `kind` in a conversation up to `message_id` (the newest when `None`) and tells the
+/// conversation's other side (REST or WebSocket).
+pub(crate) async fn mark_as(
+    state: &AppState,
+    app_id: &str,
+    uid: &str,
+    conversation_id: &str,
+    message_id: Option<&str>,
+    kind: ReceiptKind,
+) -> ApiResult<()> {
+    let row = state.store.conversation(app_id, uid, conversation_id).await?;
     let row = row.ok_or_else(|| conversation_not_found(conversation_id))?;
-    let newest: i64 = row.last_message.as_ref().and_then(|m| m.id.parse().ok()).unwrap_or(0);
-    let id = match body.message_id.as_deref() {
-        None => newest,
+    let (id, message) = match message_id {
+        None => match row.last_message {
+            Some(m) => (m.id.parse().unwrap_or(0), m),
+            None => return Ok(()),
+        },
         Some(text) => {
             let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
-            let message = state.store.message(caller.app_id(), id).await?;
-            if message.is_none_or(|m| m.conversation_id != conversation_id) {
-                return Err(ApiError::not_found(ApiErrorCode::ErrMessageNotFound, "no such message in this conversation")
-                    .with_field("messageId"));
-            }
-            id
+            let message = state.store.message(app_id, id).await?.filter(|m| m.conversation_id == conversation_id);
+            let message = message.ok_or_else(|| {
+                ApiError::not_found(ApiErrorCode::ErrMessageNotFound, "no such message in this conversation").with_field("messageId")
+            })?;
+            (id, message)
         }
     };
-    match read {
-        true => state.store.mark_read(caller.app_id(), &uid, conversation_id, id).await?,
-        false => state.store.mark_delivered(caller.app_id(), &uid, conversation_id, id).await?,
+    match kind {
+        ReceiptKind::Read => state.store.mark_read(app_id, uid, conversation_id, id).await?,
+        ReceiptKind::Delivered => state.store.mark_delivered(app_id, uid, conversation_id, id).await?,
     }
-    Ok(data(Success { success: true, message: None }))
+    // A 1:1 receipt goes to the other user; a group receipt to the message's sender.
+    let audience = match row.conversation_type {
+        ReceiverType::User => row.with_id.clone(),
+        ReceiverType::Group => message.sender.clone(),
+    };
+    if audience != uid {
+        let frame = ServerFrame::Receipt {
+            kind,
+            uid: uid.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            message_id: id.to_string(),
+            at: now_secs(),
+        };
+        state.realtime.deliver(app_id, vec![audience], frame);
+    }
+    Ok(())
 }
 
 /// Marks the conversation with `uid` read up to `messageId`.

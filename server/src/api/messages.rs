@@ -111,7 +111,12 @@ async fn reachable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Me
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<SendMessage>) -> ApiResult<Json<Data<Message>>> {
     let sender = caller.acting_user()?;
-    let app_id = caller.app_id();
+    Ok(data(send_as(&state, caller.app_id(), sender, body).await?))
+}
+
+/// Checks and stores `body` sent by `sender` (REST or WebSocket); the stored message, or the first one
+/// stored under the same `muid`.
+pub(crate) async fn send_as(state: &AppState, app_id: &str, sender: String, body: SendMessage) -> ApiResult<Message> {
     let receiver = validate::id("receiver", &body.receiver)?;
     let category = body.category.unwrap_or(Category::Message);
     check_content(category, &body.message_type, &body.data)?;
@@ -144,7 +149,7 @@ async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(bod
     let receiver_type = message.receiver_type;
     let receiver = message.receiver.clone();
     match state.store.send_message(app_id, message).await? {
-        SendOutcome::Stored { message, .. } => Ok(data(message)),
+        SendOutcome::Stored { message, .. } => Ok(message),
         SendOutcome::Refused(refusal) => Err(match (refusal, receiver_type) {
             (SendRefusal::SenderInactive, _) => {
                 ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "the sender is deactivated")

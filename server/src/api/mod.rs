@@ -3,10 +3,10 @@
 //! `/v3/openapi.json`.
 
 mod app;
-mod conversations;
-mod groups;
+pub(crate) mod conversations;
+pub(crate) mod groups;
 mod members;
-mod messages;
+pub(crate) mod messages;
 mod sign_in;
 mod social;
 mod tokens;

@@ -84,6 +84,7 @@ async fn delete_all_tokens(caller: Caller, State(state): State<AppState>, Path(u
     caller.require_admin()?;
     let uid = existing_user(&state, caller.app_id(), &uid).await?;
     let count = state.store.delete_tokens(caller.app_id(), &uid, None).await?;
+    state.realtime.revoke(caller.app_id(), &uid, None);
     Ok(data(Success { success: true, message: Some(format!("{count} tokens deleted")) }))
 }
 
@@ -107,8 +108,10 @@ async fn get_token(caller: Caller, State(state): State<AppState>, Path((uid, tok
 async fn delete_token(caller: Caller, State(state): State<AppState>, Path((uid, token)): Path<(String, String)>) -> ApiResult<Json<Data<Success>>> {
     caller.require_admin()?;
     let uid = existing_user(&state, caller.app_id(), &uid).await?;
-    if state.store.delete_tokens(caller.app_id(), &uid, Some(&hash_prefix(&token))).await? == 0 {
+    let prefix = hash_prefix(&token);
+    if state.store.delete_tokens(caller.app_id(), &uid, Some(&prefix)).await? == 0 {
         return Err(token_not_found());
     }
+    state.realtime.revoke(caller.app_id(), &uid, Some(prefix));
     Ok(data(Success { success: true, message: Some("token deleted".into()) }))
 }

@@ -172,6 +172,7 @@ async fn deactivate_users(caller: Caller, State(state): State<AppState>, ApiJson
     let changed = state.store.set_deactivated(caller.app_id(), &uids, Some(now_secs())).await?;
     for uid in &changed {
         state.credentials.forget_user(caller.app_id(), uid);
+        state.realtime.revoke(caller.app_id(), uid, None);
     }
     Ok(data(changed))
 }
@@ -214,6 +215,7 @@ async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): P
         return Err(ApiError::uid_not_found(&uid));
     }
     state.credentials.forget_user(caller.app_id(), &uid);
+    state.realtime.revoke(caller.app_id(), &uid, None);
     Ok(data(Success { success: true, message: Some(format!("user {uid} deleted")) }))
 }
 

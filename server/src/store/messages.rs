@@ -1,6 +1,8 @@
 //! Messages, conversations, and read and delivered marks.
 
 use async_trait::async_trait;
+use std::sync::Arc;
+use tokio::sync::Notify;
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
 
 use super::{PageRequest, StoreResult};
@@ -108,6 +110,12 @@ pub enum SendOutcome {
 /// Messages and conversations.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
+    /// Woken after every commit that stored messages (the realtime tailer waits on it).
+    fn message_log_signal(&self) -> Arc<Notify>;
+    /// Up to `limit` stored messages with ids above `after`, of every app, in id order, with their app.
+    async fn message_log(&self, after: i64, limit: u32) -> StoreResult<Vec<(String, Message)>>;
+    /// The newest message id, 0 when there is none.
+    async fn newest_message_id(&self) -> StoreResult<i64>;
     /// Checks that the sender may send to the receiver (both active, no block either way, a member of the
     /// group) and stores the message, in one transaction, durably before answering. With a `muid` the
     /// sender used before, answers the stored message instead of storing a second one.

@@ -98,6 +98,11 @@ pub trait UserStore: Send + Sync + 'static {
     async fn list_users(&self, app_id: &str, filter: &UserFilter, page: PageRequest) -> StoreResult<(Vec<User>, u64)>;
     /// Deactivates (`Some(now)`) or reactivates (`None`) these users; returns the uids that exist.
     async fn set_deactivated(&self, app_id: &str, uids: &[String], at: Option<i64>) -> StoreResult<Vec<String>>;
+    /// Who hears of `uid`'s presence: users with a 1:1 conversation with them, and their friends, less anyone
+    /// who blocked them or whom they blocked.
+    async fn presence_audience(&self, app_id: &str, uid: &str) -> StoreResult<Vec<String>>;
+    /// Records `uid`'s last activity.
+    async fn touch_last_active(&self, app_id: &str, uid: &str, at: i64) -> StoreResult<()>;
     /// Stores a token for the user.
     async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64) -> StoreResult<()>;
     /// The user's tokens, oldest first.

@@ -323,6 +323,7 @@ impl GroupStore for SqliteStore {
         }
         let (message, _) = insert_message(&mut tx, app_id, action).await?;
         tx.commit().await?;
+        self.committed.notify_one();
         Ok(message)
     }
 }

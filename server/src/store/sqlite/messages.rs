@@ -4,6 +4,8 @@
 use async_trait::async_trait;
 use confab_protocol::rest::messages::{Message, MessageData, ReceiverType};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 use super::rows::{self, json_text, MESSAGE_COLUMNS};
 use super::writer::Written;
@@ -149,6 +151,23 @@ fn conversation_query(extra: &str) -> String {
 
 #[async_trait]
 impl MessageStore for SqliteStore {
+    fn message_log_signal(&self) -> Arc<Notify> {
+        self.committed.clone()
+    }
+
+    async fn message_log(&self, after: i64, limit: u32) -> StoreResult<Vec<(String, Message)>> {
+        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS}, m.app_id FROM messages m WHERE m.id > ? ORDER BY m.id LIMIT ?"))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.get("app_id"), rows::message(r)?))).collect()
+    }
+
+    async fn newest_message_id(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(&self.pool).await?)
+    }
+
     async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<SendOutcome> {
         match self.writer.send(app_id, message.clone()).await? {
             Written::Refused(refusal) => Ok(SendOutcome::Refused(refusal)),
@@ -265,6 +284,7 @@ impl MessageStore for SqliteStore {
         insert_message(&mut tx, app_id, action).await?;
         let changed = fetch_message(&mut tx, app_id, id).await?;
         tx.commit().await?;
+        self.committed.notify_one();
         Ok(changed)
     }
 

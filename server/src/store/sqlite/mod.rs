@@ -15,6 +15,8 @@ mod writer;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Notify;
 use std::time::Duration;
 
 use super::StoreError;
@@ -24,6 +26,7 @@ use super::StoreError;
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
+    committed: Arc<Notify>,
 }
 
 impl SqliteStore {
@@ -48,8 +51,9 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
-        let writer = writer::Writer::start(path)?;
-        Ok(Self { pool, writer })
+        let committed = Arc::new(Notify::new());
+        let writer = writer::Writer::start(path, committed.clone())?;
+        Ok(Self { pool, writer, committed })
     }
 }
 

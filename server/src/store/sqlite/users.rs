@@ -174,6 +174,29 @@ impl UserStore for SqliteStore {
         Ok(found)
     }
 
+    async fn presence_audience(&self, app_id: &str, uid: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT with_uid FROM direct_conversations WHERE app_id = ?1 AND uid = ?2 \
+             UNION SELECT friend FROM friends WHERE app_id = ?1 AND uid = ?2 \
+             EXCEPT SELECT blocker FROM blocks WHERE app_id = ?1 AND blocked = ?2 \
+             EXCEPT SELECT blocked FROM blocks WHERE app_id = ?1 AND blocker = ?2",
+        )
+        .bind(app_id)
+        .bind(uid)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn touch_last_active(&self, app_id: &str, uid: &str, at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET last_active_at = ? WHERE app_id = ? AND uid = ?")
+            .bind(at)
+            .bind(app_id)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64) -> StoreResult<()> {
         sqlx::query("INSERT INTO auth_tokens (token_hash, app_id, uid, created_at) VALUES (?, ?, ?, ?)")
             .bind(hash)

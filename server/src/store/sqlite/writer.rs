@@ -10,7 +10,8 @@ use confab_protocol::rest::messages::ReceiverType;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::messages::{INSERT_DIRECT, INSERT_MESSAGE, MESSAGE_BY_MUID, UPSERT_CONVERSATION};
 use super::rows::json_text;
@@ -59,7 +60,7 @@ fn db_error(err: rusqlite::Error) -> StoreError {
 
 impl Writer {
     /// Opens its connection to the (already migrated) database at `path` and starts the thread.
-    pub fn start(path: &Path) -> StoreResult<Self> {
+    pub fn start(path: &Path, committed: Arc<Notify>) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
@@ -68,7 +69,7 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE_LEN);
         std::thread::Builder::new()
             .name("confab-writer".into())
-            .spawn(move || run(conn, jobs))
+            .spawn(move || run(conn, jobs, committed))
             .map_err(|e| StoreError::Open(format!("writer thread: {e}")))?;
         Ok(Self { queue })
     }
@@ -82,7 +83,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, committed: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -93,6 +94,7 @@ fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
             }
         }
         write_batch(&mut conn, &mut batch);
+        committed.notify_one();
     }
 }
 

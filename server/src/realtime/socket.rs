@@ -1,0 +1,365 @@
+//! One device's WebSocket: sign-in by the first frame, resume, then frames both ways until it closes.
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use confab_protocol::api_error::{ApiErrorBody, ApiErrorCode};
+use confab_protocol::limits::MAX_BODY_BYTES;
+use confab_protocol::realtime::{
+    close_code, ClientFrame, PresenceStatus, ServerFrame, TypingState, PROTOCOL_VERSION,
+};
+use confab_protocol::rest::messages::ReceiverType;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::api::conversations::mark_as;
+use crate::api::messages::send_as;
+use crate::apps::now_secs;
+use crate::error::ApiError;
+use crate::secrets::key_hash;
+use crate::state::AppState;
+use crate::store::{Cursor, MessageFilter};
+use crate::validate;
+
+/// Time a new socket has to send its `auth` frame.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the server pings an idle socket.
+pub const HEARTBEAT: Duration = Duration::from_secs(25);
+/// A socket that sends nothing (not even a pong) this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// A "typing started" ends by itself after this long without another.
+pub const TYPING_TTL: Duration = Duration::from_secs(5);
+/// Messages sent per query while resuming.
+const RESUME_PAGE: u32 = 500;
+/// Unreadable frames tolerated before the socket is closed.
+const MAX_BAD_FRAMES: u32 = 20;
+
+type Sink = SplitSink<WebSocket, WsMessage>;
+
+/// Why a socket stops.
+enum Stop {
+    /// The device went away (or the socket broke).
+    Gone,
+    /// The server closes it with this code.
+    Close(u16),
+}
+
+impl From<axum::Error> for Stop {
+    fn from(_: axum::Error) -> Self {
+        Self::Gone
+    }
+}
+
+/// `GET /v3/ws`: upgrades to a WebSocket.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.max_message_size(MAX_BODY_BYTES).on_upgrade(move |socket| run(socket, state))
+}
+
+async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), axum::Error> {
+    let text = serde_json::to_string(frame).expect("frames serialise");
+    sink.send(WsMessage::Text(text.into())).await
+}
+
+async fn close(sink: &mut Sink, code: u16, reason: &str) {
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) };
+    let _ = sink.send(WsMessage::Close(Some(frame))).await;
+}
+
+fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
+    let error = match err {
+        ApiError::Refused { code, message, details, .. } => ApiErrorBody { code, message, details },
+        other => {
+            tracing::error!(error = %other, "realtime frame failed");
+            ApiErrorBody {
+                code: other.code(),
+                message: "the server could not complete the request".into(),
+                details: Default::default(),
+            }
+        }
+    };
+    ServerFrame::Error { error, reference }
+}
+
+/// Who the socket signed in as.
+struct Session {
+    app_id: String,
+    uid: String,
+}
+
+/// Reads and checks the `auth` frame.
+async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Vec<u8>, Option<i64>), String> {
+    let first = tokio::time::timeout(AUTH_TIMEOUT, stream.next()).await.map_err(|_| "no auth frame in time".to_owned())?;
+    let Some(Ok(WsMessage::Text(text))) = first else { return Err("the first frame must be an auth frame".into()) };
+    let frame: ClientFrame = serde_json::from_str(&text).map_err(|e| format!("unreadable auth frame: {e}"))?;
+    let ClientFrame::Auth { v, app_id, auth_token, last_message_id } = frame else {
+        return Err("the first frame must be an auth frame".into());
+    };
+    if v != PROTOCOL_VERSION {
+        return Err(format!("protocol version {v} is not spoken here; use {PROTOCOL_VERSION}"));
+    }
+    let resume = last_message_id.map(|id| id.parse::<i64>().map_err(|_| "lastMessageId must be a message id".to_owned())).transpose()?;
+    let hash = key_hash(&auth_token);
+    let owner = state.store.token_owner(&hash).await.map_err(|_| "the server could not check the token".to_owned())?;
+    match owner {
+        Some(owner) if owner.app_id == app_id && !owner.deactivated => Ok((Session { app_id, uid: owner.uid }, hash, resume)),
+        Some(owner) if owner.app_id == app_id => Err("this user is deactivated".into()),
+        _ => Err("the auth token is unknown or revoked".into()),
+    }
+}
+
+async fn run(socket: WebSocket, state: AppState) {
+    let (mut sink, mut stream) = socket.split();
+    let (session, token_hash, resume) = match sign_in(&mut stream, &state).await {
+        Ok(signed_in) => signed_in,
+        Err(reason) => return close(&mut sink, close_code::AUTH_FAILED, &reason).await,
+    };
+    let hub = state.realtime.hub.clone();
+    // Registered before the resume read, so nothing committed meanwhile is missed.
+    let mut registration = hub.register(&session.app_id, &session.uid, token_hash);
+    if registration.first {
+        announce_presence(&state, &session, PresenceStatus::Online).await;
+    }
+    let outcome = serve(&mut sink, &mut stream, &state, &session, resume, &mut registration).await;
+    if let Stop::Close(code) = outcome {
+        let reason = match code {
+            close_code::RESUME => "fell behind: reconnect and resume from your last message",
+            close_code::REVOKED => "the session was revoked",
+            close_code::IDLE => "idle",
+            _ => "closing",
+        };
+        close(&mut sink, code, reason).await;
+    }
+    if hub.unregister(&session.app_id, &session.uid, registration.id) {
+        let _ = state.store.touch_last_active(&session.app_id, &session.uid, now_secs()).await;
+        announce_presence(&state, &session, PresenceStatus::Offline).await;
+    }
+}
+
+async fn announce_presence(state: &AppState, session: &Session, status: PresenceStatus) {
+    match state.store.presence_audience(&session.app_id, &session.uid).await {
+        Ok(audience) => {
+            let frame = ServerFrame::Presence { uid: session.uid.clone(), status, last_active_at: now_secs() };
+            state.realtime.deliver(&session.app_id, audience, frame);
+        }
+        Err(e) => tracing::warn!(error = %e, "presence audience unavailable"),
+    }
+}
+
+/// Runs the signed-in socket until it stops.
+async fn serve(
+    sink: &mut Sink,
+    stream: &mut SplitStream<WebSocket>,
+    state: &AppState,
+    session: &Session,
+    resume: Option<i64>,
+    registration: &mut crate::realtime::hub::Registration,
+) -> Stop {
+    match start(sink, state, session, resume).await {
+        Ok(replayed_up_to) => live(sink, stream, state, session, replayed_up_to, registration).await,
+        Err(stop) => stop,
+    }
+}
+
+/// Sends `ready` and, when resuming, every missed message and `caughtUp`; the newest id replayed.
+async fn start(sink: &mut Sink, state: &AppState, session: &Session, resume: Option<i64>) -> Result<i64, Stop> {
+    let user = match state.store.user(&session.app_id, &session.uid).await {
+        Ok(Some(user)) => user,
+        _ => return Err(Stop::Close(close_code::AUTH_FAILED)),
+    };
+    send(sink, &ServerFrame::Ready { v: PROTOCOL_VERSION, user }).await?;
+    let Some(after) = resume else { return Ok(0) };
+    let replayed_up_to = replay(sink, state, session, after).await?;
+    let last = (replayed_up_to > 0).then(|| replayed_up_to.to_string());
+    send(sink, &ServerFrame::CaughtUp { last_message_id: last }).await?;
+    Ok(replayed_up_to)
+}
+
+/// Live traffic both ways, heartbeats and typing expiry.
+async fn live(
+    sink: &mut Sink,
+    stream: &mut SplitStream<WebSocket>,
+    state: &AppState,
+    session: &Session,
+    replayed_up_to: i64,
+    registration: &mut crate::realtime::hub::Registration,
+) -> Stop {
+    let mut typing: HashMap<(String, ReceiverType), Instant> = HashMap::new();
+    let mut last_heard = Instant::now();
+    let mut bad_frames = 0;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut typing_tick = tokio::time::interval(Duration::from_secs(1));
+    let result = loop {
+        tokio::select! {
+            code = registration.closer.closed() => break Stop::Close(code),
+            outbound = registration.frames.recv() => {
+                let Some(outbound) = outbound else { break Stop::Gone };
+                if outbound.message_id.is_some_and(|id| id <= replayed_up_to) {
+                    continue;
+                }
+                if sink.send(WsMessage::Text(Utf8Bytes::from(outbound.text.as_ref()))).await.is_err() {
+                    break Stop::Gone;
+                }
+            }
+            incoming = stream.next() => {
+                last_heard = Instant::now();
+                let text = match incoming {
+                    Some(Ok(WsMessage::Text(text))) => text,
+                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break Stop::Gone,
+                    Some(Ok(_)) => continue,
+                };
+                let frame = match serde_json::from_str::<ClientFrame>(&text) {
+                    Ok(frame) => frame,
+                    Err(e) => {
+                        bad_frames += 1;
+                        if bad_frames > MAX_BAD_FRAMES {
+                            break Stop::Close(close_code::PROTOCOL);
+                        }
+                        let err = ApiError::bad_field("type", format!("unreadable frame: {e}"));
+                        if send(sink, &error_frame(err, None)).await.is_err() { break Stop::Gone }
+                        continue;
+                    }
+                };
+                if let Some(reply) = handle(state, session, frame, &mut typing).await {
+                    if send(sink, &reply).await.is_err() { break Stop::Gone }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > IDLE_TIMEOUT {
+                    break Stop::Close(close_code::IDLE);
+                }
+                if sink.send(WsMessage::Ping(Default::default())).await.is_err() { break Stop::Gone }
+            }
+            _ = typing_tick.tick() => {
+                let now = Instant::now();
+                let expired: Vec<_> = typing.iter().filter(|(_, until)| **until <= now).map(|(k, _)| k.clone()).collect();
+                for key in expired {
+                    typing.remove(&key);
+                    publish_typing(state, session, &key.0, key.1, TypingState::Ended).await;
+                }
+            }
+        }
+    };
+    for (receiver, receiver_type) in typing.into_keys() {
+        publish_typing(state, session, &receiver, receiver_type, TypingState::Ended).await;
+    }
+    result
+}
+
+/// Sends every message after `after` in the user's conversations; the newest id sent (0 when none).
+async fn replay(sink: &mut Sink, state: &AppState, session: &Session, after: i64) -> Result<i64, Stop> {
+    let mut cursor = after;
+    loop {
+        let filter = MessageFilter {
+            conversation_id: None,
+            participant: Some(session.uid.clone()),
+            category: None,
+            message_type: None,
+            sender: None,
+            hide_deleted: false,
+            cursor: Cursor::After(Some(cursor)),
+            limit: RESUME_PAGE,
+        };
+        let messages = state.store.list_messages(&session.app_id, &filter).await.map_err(|_| Stop::Close(close_code::RESUME))?;
+        let count = messages.len();
+        for message in messages {
+            cursor = message.id.parse().unwrap_or(cursor);
+            send(sink, &ServerFrame::Message { message }).await?;
+        }
+        if count < RESUME_PAGE as usize {
+            return Ok(if cursor > after { cursor } else { 0 });
+        }
+    }
+}
+
+/// Who a typing or transient frame to `receiver` reaches, after checking the sender may address it.
+async fn audience(state: &AppState, session: &Session, receiver: &str, receiver_type: ReceiverType) -> Result<Vec<String>, ApiError> {
+    let receiver = validate::id("receiver", receiver)?;
+    let app_id = &session.app_id;
+    match receiver_type {
+        ReceiverType::User => {
+            if state.store.user(app_id, &receiver).await?.is_none_or(|u| u.deactivated_at.is_some()) {
+                return Err(ApiError::uid_not_found(&receiver).with_field("receiver"));
+            }
+            if state.store.blocked_either_way(app_id, &session.uid, &receiver).await? {
+                return Err(ApiError::forbidden(ApiErrorCode::ErrBlockedReceiver, "one of you has blocked the other"));
+            }
+            Ok(vec![receiver])
+        }
+        ReceiverType::Group => {
+            if state.store.membership(app_id, &receiver, &session.uid).await?.is_none() {
+                return Err(ApiError::forbidden(ApiErrorCode::ErrGroupNotJoined, "you are not a member of this group"));
+            }
+            let mut members = state.store.member_uids(app_id, &receiver).await?;
+            members.retain(|m| *m != session.uid);
+            Ok(members)
+        }
+    }
+}
+
+async fn publish_typing(state: &AppState, session: &Session, receiver: &str, receiver_type: ReceiverType, typing: TypingState) {
+    if let Ok(recipients) = audience(state, session, receiver, receiver_type).await {
+        let frame = ServerFrame::Typing {
+            sender: session.uid.clone(),
+            receiver: receiver.to_owned(),
+            receiver_type,
+            state: typing,
+        };
+        state.realtime.deliver(&session.app_id, recipients, frame);
+    }
+}
+
+/// Acts on one frame; the reply to send back, if any.
+async fn handle(
+    state: &AppState,
+    session: &Session,
+    frame: ClientFrame,
+    typing: &mut HashMap<(String, ReceiverType), Instant>,
+) -> Option<ServerFrame> {
+    match frame {
+        ClientFrame::Ping => Some(ServerFrame::Pong),
+        ClientFrame::Auth { .. } => Some(error_frame(ApiError::bad_field("type", "this socket is signed in already"), None)),
+        ClientFrame::Send { message } => {
+            let muid = message.muid.clone();
+            match send_as(state, &session.app_id, session.uid.clone(), message).await {
+                Ok(stored) => Some(ServerFrame::Ack { muid, message: stored }),
+                Err(err) => Some(error_frame(err, muid)),
+            }
+        }
+        ClientFrame::Receipt { kind, conversation_id, message_id } => {
+            let marked = mark_as(state, &session.app_id, &session.uid, &conversation_id, Some(&message_id), kind).await;
+            marked.err().map(|err| error_frame(err, None))
+        }
+        ClientFrame::Typing { receiver, receiver_type, state: typing_state } => {
+            let Ok(receiver) = validate::id("receiver", &receiver) else {
+                return Some(error_frame(ApiError::bad_field("receiver", "must be a uid or guid"), None));
+            };
+            if let Err(err) = audience(state, session, &receiver, receiver_type).await {
+                return Some(error_frame(err, None));
+            }
+            let key = (receiver.clone(), receiver_type);
+            let announce = match typing_state {
+                TypingState::Started => typing.insert(key, Instant::now() + TYPING_TTL).is_none(),
+                TypingState::Ended => typing.remove(&key).is_some(),
+            };
+            if announce {
+                publish_typing(state, session, &receiver, receiver_type, typing_state).await;
+            }
+            None
+        }
+        ClientFrame::Transient { receiver, receiver_type, data } => {
+            if let Err(err) = validate::metadata("data", Some(&data)) {
+                return Some(error_frame(err, None));
+            }
+            match audience(state, session, &receiver, receiver_type).await {
+                Ok(recipients) => {
+                    let frame = ServerFrame::Transient { sender: session.uid.clone(), receiver, receiver_type, data };
+                    state.realtime.deliver(&session.app_id, recipients, frame);
+                    None
+                }
+                Err(err) => Some(error_frame(err, None)),
+            }
+        }
+    }
+}

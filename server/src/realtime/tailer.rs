@@ -1,0 +1,144 @@
+//! The message tailer: after every commit that stored messages, reads the new messages back from storage
+//! in id order and publishes each to the users who should get it — both users of a 1:1 conversation, every
+//! member of a group (and the member a change concerns). Edits, deletes and member changes also publish
+//! their own frames.
+//!
+//! Because messages are published in id order from what was committed, every device sees the messages of a
+//! conversation in id order, and resuming from the last id it has leaves no gap. With several nodes on one
+//! database, one tailer must publish (or each must feed only its own hub): that is the scale-out work.
+
+use confab_protocol::realtime::ServerFrame;
+use confab_protocol::rest::groups::MemberScope;
+use confab_protocol::rest::messages::{Category, Message, ReceiverType};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Broker, Event};
+use crate::store::{Store, StoreResult};
+
+/// Messages read back per query.
+const BATCH: u32 = 500;
+/// Groups whose members are remembered at once.
+const MAX_CACHED_GROUPS: usize = 10_000;
+
+/// Members of groups seen lately; a group's entry is dropped when its membership changes.
+#[derive(Default)]
+struct MemberCache {
+    groups: HashMap<(String, String), Arc<Vec<String>>>,
+}
+
+impl MemberCache {
+    async fn members(&mut self, store: &dyn Store, app_id: &str, guid: &str) -> StoreResult<Arc<Vec<String>>> {
+        let key = (app_id.to_owned(), guid.to_owned());
+        if let Some(members) = self.groups.get(&key) {
+            return Ok(members.clone());
+        }
+        let members = Arc::new(store.member_uids(app_id, guid).await?);
+        if self.groups.len() >= MAX_CACHED_GROUPS {
+            self.groups.clear();
+        }
+        self.groups.insert(key, members.clone());
+        Ok(members)
+    }
+
+    fn forget(&mut self, app_id: &str, guid: &str) {
+        self.groups.remove(&(app_id.to_owned(), guid.to_owned()));
+    }
+}
+
+/// Publishes every message stored from now on, until the store goes away.
+pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
+    let signal = store.message_log_signal();
+    let mut last = store.newest_message_id().await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "tailer cannot read the newest message id; starting from 0");
+        0
+    });
+    let mut members = MemberCache::default();
+    loop {
+        tokio::select! {
+            _ = signal.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        loop {
+            let batch = match store.message_log(last, BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "tailer cannot read new messages; retrying");
+                    break;
+                }
+            };
+            let Some((_, newest)) = batch.last() else { break };
+            let newest = newest.id.parse().unwrap_or(last);
+            for (app_id, message) in batch {
+                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
+                    tracing::warn!(error = %e, "tailer could not publish a message");
+                }
+            }
+            last = newest;
+        }
+    }
+}
+
+fn entity<'a>(message: &'a Message, role: &str, key: &str) -> Option<&'a str> {
+    message.data.entities.as_ref()?.get(role)?.get(key)?.as_str()
+}
+
+async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCache, app_id: &str, message: Message) -> StoreResult<()> {
+    let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
+    let member_change = message.message_type == "groupMember";
+    let recipients: Vec<String> = match message.receiver_type {
+        ReceiverType::User => vec![message.sender.clone(), message.receiver.clone()],
+        ReceiverType::Group => {
+            if member_change {
+                members.forget(app_id, &message.receiver);
+            }
+            let mut list = members.members(store, app_id, &message.receiver).await?.as_ref().clone();
+            if let Some(on) = entity(&message, "on", "uid").filter(|_| member_change) {
+                if !list.iter().any(|m| m == on) {
+                    list.push(on.to_owned());
+                }
+            }
+            list
+        }
+    };
+    let deliver = |frame: ServerFrame| {
+        broker.publish(Event::Deliver { app_id: app_id.to_owned(), recipients: recipients.clone(), frame });
+    };
+    let follow_up = match (action.as_deref(), member_change) {
+        (Some(action @ ("edited" | "deleted")), false) => {
+            let changed = match entity(&message, "on", "id").and_then(|id| id.parse().ok()) {
+                Some(id) => store.message(app_id, id).await?,
+                None => None,
+            };
+            changed.map(|changed| match action {
+                "edited" => ServerFrame::MessageEdited { message: changed },
+                _ => ServerFrame::MessageDeleted { message: changed },
+            })
+        }
+        (Some(action), true) => Some(ServerFrame::GroupMember {
+            guid: message.receiver.clone(),
+            action: action.to_owned(),
+            uid: entity(&message, "on", "uid").unwrap_or_default().to_owned(),
+            by: entity(&message, "by", "uid").unwrap_or_default().to_owned(),
+            scope: scope_after(&message),
+        }),
+        _ => None,
+    };
+    deliver(ServerFrame::Message { message });
+    if let Some(frame) = follow_up {
+        deliver(frame);
+    }
+    Ok(())
+}
+
+/// The member's scope after an `added` or `scopeChanged` action.
+fn scope_after(message: &Message) -> Option<MemberScope> {
+    let extra = message.data.entities.as_ref()?.get("extra")?;
+    let scope = match extra.get("scope")? {
+        Value::String(s) => s.as_str(),
+        other => other.get("to")?.as_str()?,
+    };
+    MemberScope::parse(scope)
+}
