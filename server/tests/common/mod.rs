@@ -119,6 +119,14 @@ impl TestApp {
         Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
     }
 
+    /// Kills the server with SIGKILL (no graceful shutdown) and starts it again on the same data directory,
+    /// on a new port.
+    pub fn restart(&mut self, extra: &[&str]) {
+        let _ = self.server.child.kill();
+        let _ = self.server.child.wait();
+        self.server = TestServer::start(self._dir.path(), &no_widget(self._dir.path()), extra);
+    }
+
     /// Creates another app in the same data directory (the running server sees it) and returns its
     /// credentials.
     pub fn other_app(&self) -> serde_json::Value {
@@ -180,5 +188,107 @@ impl TestApp {
         let body = serde_json::json!({"uid": uid, "name": format!("User {uid}"), "withAuthToken": true});
         let user = self.ok("POST", "/users", Creds::Admin, Some(body)).await;
         user["data"]["authToken"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A WebSocket device signed in to `/v3/ws`.
+pub struct Device {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Device {
+    /// Opens a socket to `app`'s server and sends `auth` with `token` (and `lastMessageId` when given);
+    /// returns the device and its `ready` frame.
+    pub async fn connect(app: &TestApp, token: &str, last_message_id: Option<&str>) -> (Self, serde_json::Value) {
+        let mut device = Self::open(app).await;
+        let mut auth = serde_json::json!({"type": "auth", "v": 1, "appId": app.cred("appId"), "authToken": token});
+        if let Some(id) = last_message_id {
+            auth["lastMessageId"] = serde_json::json!(id);
+        }
+        device.send(auth).await;
+        let ready = device.next().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        (device, ready)
+    }
+
+    /// Opens a socket without signing in.
+    pub async fn open(app: &TestApp) -> Self {
+        let url = app.server.url("/v3/ws").replacen("http://", "ws://", 1);
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("the WebSocket opens");
+        Self { socket }
+    }
+
+    /// Sends one JSON frame.
+    pub async fn send(&mut self, frame: serde_json::Value) {
+        use futures_util::SinkExt;
+        self.socket.send(tokio_tungstenite::tungstenite::Message::Text(frame.to_string().into())).await.unwrap();
+    }
+
+    /// The next JSON frame (within 5 s); panics on close.
+    pub async fn next(&mut self) -> serde_json::Value {
+        match self.next_event(std::time::Duration::from_secs(5)).await {
+            Some(Ok(frame)) => frame,
+            Some(Err(close)) => panic!("socket closed: {close:?}"),
+            None => panic!("no frame within 5 s"),
+        }
+    }
+
+    /// The next frame of `kind`, skipping others (within 5 s).
+    pub async fn next_of(&mut self, kind: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.next_event(left).await {
+                Some(Ok(frame)) if frame["type"] == kind => return frame,
+                Some(Ok(_)) => continue,
+                Some(Err(close)) => panic!("socket closed waiting for {kind}: {close:?}"),
+                None => panic!("no {kind} frame within 5 s"),
+            }
+        }
+    }
+
+    /// Whether a frame of `kind` arrives within `wait` (other frames are skipped).
+    pub async fn gets_within(&mut self, kind: &str, wait: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.next_event(left).await {
+                Some(Ok(frame)) if frame["type"] == kind => return true,
+                Some(Ok(_)) => continue,
+                _ => return false,
+            }
+        }
+    }
+
+    /// The close code the server sends next (within `wait`), skipping frames.
+    pub async fn closed_with(&mut self, wait: std::time::Duration) -> Option<u16> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.next_event(left).await {
+                Some(Ok(_)) => continue,
+                Some(Err(code)) => return code,
+                None => return None,
+            }
+        }
+    }
+
+    /// The next JSON frame, `Err(close code)` when the socket closed, `None` on time-out.
+    async fn next_event(&mut self, wait: std::time::Duration) -> Option<Result<serde_json::Value, Option<u16>>> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(None) | Ok(Some(Err(_))) => return Some(Err(None)),
+                Ok(Some(Ok(message))) => message,
+            };
+            match message {
+                Message::Text(text) => return Some(Ok(serde_json::from_str(&text).expect("frames are JSON"))),
+                Message::Close(frame) => return Some(Err(frame.map(|f| u16::from(f.code)))),
+                _ => continue,
+            }
+        }
     }
 }
