@@ -306,3 +306,30 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["User"].is_object());
     assert!(doc["components"]["schemas"]["ApiErrorEnvelope"].is_object());
 }
+
+#[tokio::test]
+async fn status_is_online_while_a_device_is_connected() {
+    let app = TestApp::start(&[]);
+    let token = app.user_with_token("ann").await;
+    app.user("bob").await;
+    assert_eq!(app.ok("GET", "/users/ann", Creds::Admin, None).await["data"]["status"], "offline");
+    let (device, _) = common::Device::connect(&app, &token, None).await;
+    assert_eq!(app.ok("GET", "/users/ann", Creds::Admin, None).await["data"]["status"], "online");
+    let online = app.ok("GET", "/users?status=online", Creds::Admin, None).await;
+    assert_eq!(online["meta"]["pagination"]["total"], 1);
+    assert_eq!(online["data"][0]["uid"], "ann");
+    let offline = app.ok("GET", "/users?status=offline", Creds::Admin, None).await;
+    assert_eq!(offline["data"][0]["uid"], "bob");
+    app.refused("GET", "/users?status=away", Creds::Admin, None, 400, "ERR_BAD_REQUEST").await;
+    drop(device);
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = app.ok("GET", "/users/ann", Creds::Admin, None).await["data"]["status"].as_str().unwrap().to_owned();
+        if status == "offline" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "offline");
+    assert!(app.ok("GET", "/users/ann", Creds::Admin, None).await["data"]["lastActiveAt"].is_i64());
+}

@@ -139,19 +139,31 @@ async fn list_users(caller: Caller, State(state): State<AppState>, Query(query):
             return Err(ApiError::bad_field("status", "must be online or offline"));
         }
     }
+    let online = state.realtime.hub.online_uids(caller.app_id());
+    let (only, except) = match query.status.as_deref() {
+        Some("online") => (Some(online), Vec::new()),
+        Some(_) => (None, online),
+        None => (None, Vec::new()),
+    };
     let filter = UserFilter {
         search: query.search_key.filter(|s| !s.is_empty()),
         role: query.role,
         tag: query.tags,
         with_deactivated: query.with_deactivated.unwrap_or(false) && actor == Actor::App,
+        only,
+        except,
     };
-    // Presence arrives with the realtime gateway; until then every user is offline.
-    if query.status.as_deref() == Some("online") {
-        return Ok(Json(Page { data: Vec::new(), meta: page_meta(0, 0, page) }));
+    let (mut users, total) = state.store.list_users(caller.app_id(), &filter, page).await?;
+    for user in &mut users {
+        with_presence(&state, caller.app_id(), user);
     }
-    let (users, total) = state.store.list_users(caller.app_id(), &filter, page).await?;
     let meta = page_meta(total, users.len(), page);
     Ok(Json(Page { data: users, meta }))
+}
+
+/// Sets `status` from this node's connected devices.
+fn with_presence(state: &AppState, app_id: &str, user: &mut User) {
+    user.status = if state.realtime.hub.is_online(app_id, &user.uid) { "online" } else { "offline" }.into();
 }
 
 /// Reactivates users. REST API key.
@@ -191,6 +203,7 @@ async fn get_user(caller: Caller, State(state): State<AppState>, Path(uid): Path
         user.blocked_by_me = Some(state.store.has_blocked(caller.app_id(), me, &uid).await?);
         user.has_blocked_me = Some(state.store.has_blocked(caller.app_id(), &uid, me).await?);
     }
+    with_presence(&state, caller.app_id(), &mut user);
     Ok(data(user))
 }
 
@@ -224,7 +237,8 @@ async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): P
     responses((status = 200, body = Data<User>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn get_me(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Data<User>>> {
     let uid = caller.acting_user()?;
-    let user = state.store.user(caller.app_id(), &uid).await?.ok_or_else(|| ApiError::uid_not_found(&uid))?;
+    let mut user = state.store.user(caller.app_id(), &uid).await?.ok_or_else(|| ApiError::uid_not_found(&uid))?;
+    with_presence(&state, caller.app_id(), &mut user);
     Ok(data(user))
 }
 

@@ -123,6 +123,11 @@ impl Hub {
         self.devices().contains_key(&(app_id.to_owned(), uid.to_owned()))
     }
 
+    /// The users of `app_id` with a device on this node.
+    pub fn online_uids(&self, app_id: &str) -> Vec<String> {
+        self.devices().keys().filter(|(app, _)| app == app_id).map(|(_, uid)| uid.clone()).collect()
+    }
+
     /// Connected devices on this node.
     pub fn connections(&self) -> usize {
         self.devices().values().map(Vec::len).sum()

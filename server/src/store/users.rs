@@ -59,6 +59,10 @@ pub struct UserFilter {
     pub tag: Option<String>,
     /// Include deactivated users.
     pub with_deactivated: bool,
+    /// Only these uids (the online ones, for `status=online`).
+    pub only: Option<Vec<String>>,
+    /// Not these uids (the online ones, for `status=offline`).
+    pub except: Vec<String>,
 }
 
 /// The user a token signs in, found by the token's hash.

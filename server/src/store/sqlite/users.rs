@@ -143,6 +143,12 @@ impl UserStore for SqliteStore {
             if let Some(tag) = &filter.tag {
                 query.push(" AND EXISTS (SELECT 1 FROM json_each(u.tags) WHERE value = ").push_bind(tag.clone()).push(")");
             }
+            if let Some(only) = &filter.only {
+                query.push(" AND u.uid IN (SELECT value FROM json_each(").push_bind(json_text(only)).push("))");
+            }
+            if !filter.except.is_empty() {
+                query.push(" AND u.uid NOT IN (SELECT value FROM json_each(").push_bind(json_text(&filter.except)).push("))");
+            }
             query
         };
         let total: i64 = build("COUNT(*)").build_query_scalar().fetch_one(&self.pool).await?;
