@@ -31,6 +31,8 @@ pub const HEARTBEAT: Duration = Duration::from_secs(25);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// A "typing started" ends by itself after this long without another.
 pub const TYPING_TTL: Duration = Duration::from_secs(5);
+/// A write that takes longer than this means the device stopped reading: it is cut off.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages sent per query while resuming.
 const RESUME_PAGE: u32 = 500;
 /// Unreadable frames tolerated before the socket is closed.
@@ -46,25 +48,38 @@ enum Stop {
     Close(u16),
 }
 
-impl From<axum::Error> for Stop {
-    fn from(_: axum::Error) -> Self {
-        Self::Gone
-    }
-}
+
+
+/// Read buffer of each socket: small, so that thousands of idle sockets stay cheap (it grows for a large
+/// frame).
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes a socket buffers before writing.
+const WRITE_BUFFER: usize = 4 * 1024;
 
 /// `GET /v3/ws`: upgrades to a WebSocket.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.max_message_size(MAX_BODY_BYTES).on_upgrade(move |socket| run(socket, state))
+    ws.max_message_size(MAX_BODY_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .on_upgrade(move |socket| run(socket, state))
 }
 
-async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), axum::Error> {
-    let text = serde_json::to_string(frame).expect("frames serialise");
-    sink.send(WsMessage::Text(text.into())).await
+/// Writes one WebSocket message; a device that does not take it within [`WRITE_TIMEOUT`] is cut off.
+async fn write(sink: &mut Sink, message: WsMessage) -> Result<(), Stop> {
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Stop::Gone),
+        Err(_) => Err(Stop::Close(close_code::RESUME)),
+    }
+}
+
+async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Stop> {
+    write(sink, WsMessage::Text(serde_json::to_string(frame).expect("frames serialise").into())).await
 }
 
 async fn close(sink: &mut Sink, code: u16, reason: &str) {
     let frame = CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) };
-    let _ = sink.send(WsMessage::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
 }
 
 fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
@@ -198,8 +213,8 @@ async fn live(
                 if outbound.message_id.is_some_and(|id| id <= replayed_up_to) {
                     continue;
                 }
-                if sink.send(WsMessage::Text(Utf8Bytes::from(outbound.text.as_ref()))).await.is_err() {
-                    break Stop::Gone;
+                if let Err(stop) = write(sink, WsMessage::Text(Utf8Bytes::from(outbound.text.as_ref()))).await {
+                    break stop;
                 }
             }
             incoming = stream.next() => {
@@ -217,19 +232,19 @@ async fn live(
                             break Stop::Close(close_code::PROTOCOL);
                         }
                         let err = ApiError::bad_field("type", format!("unreadable frame: {e}"));
-                        if send(sink, &error_frame(err, None)).await.is_err() { break Stop::Gone }
+                        if let Err(stop) = send(sink, &error_frame(err, None)).await { break stop }
                         continue;
                     }
                 };
                 if let Some(reply) = handle(state, session, frame, &mut typing).await {
-                    if send(sink, &reply).await.is_err() { break Stop::Gone }
+                    if let Err(stop) = send(sink, &reply).await { break stop }
                 }
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > IDLE_TIMEOUT {
                     break Stop::Close(close_code::IDLE);
                 }
-                if sink.send(WsMessage::Ping(Default::default())).await.is_err() { break Stop::Gone }
+                if let Err(stop) = write(sink, WsMessage::Ping(Default::default())).await { break stop }
             }
             _ = typing_tick.tick() => {
                 let now = Instant::now();
