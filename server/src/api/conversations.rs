@@ -137,10 +137,7 @@ pub(crate) async fn mark_as(
             (id, message)
         }
     };
-    match kind {
-        ReceiptKind::Read => state.store.mark_read(app_id, uid, conversation_id, id).await?,
-        ReceiptKind::Delivered => state.store.mark_delivered(app_id, uid, conversation_id, id).await?,
-    }
+    state.store.mark(app_id, uid, conversation_id, id, kind).await?;
     // A 1:1 receipt goes to the other user; a group receipt to the message's sender.
     let audience = match row.conversation_type {
         ReceiverType::User => row.with_id.clone(),

@@ -1,6 +1,7 @@
 //! Messages, conversations, and read and delivered marks.
 
 use async_trait::async_trait;
+use confab_protocol::realtime::ReceiptKind;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
@@ -138,10 +139,9 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn conversations(&self, app_id: &str, uid: &str, page: PageRequest) -> StoreResult<(Vec<ConversationRow>, u64)>;
     /// One of `uid`'s conversations.
     async fn conversation(&self, app_id: &str, uid: &str, conversation_id: &str) -> StoreResult<Option<ConversationRow>>;
-    /// Moves `uid`'s read mark (and delivered mark) in the conversation up to `message_id`.
-    async fn mark_read(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()>;
-    /// Moves `uid`'s delivered mark in the conversation up to `message_id`.
-    async fn mark_delivered(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()>;
+    /// Moves `uid`'s mark of `kind` in the conversation up to `message_id` (never back); a read mark moves
+    /// the delivered mark too.
+    async fn mark(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64, kind: ReceiptKind) -> StoreResult<()>;
 }
 
 /// A conversation as stored: the API fills in `conversationWith`.

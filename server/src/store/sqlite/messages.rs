@@ -2,6 +2,7 @@
 //! message is shared with it.
 
 use async_trait::async_trait;
+use confab_protocol::realtime::ReceiptKind;
 use confab_protocol::rest::messages::{Message, MessageData, ReceiverType};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::sync::Arc;
@@ -317,33 +318,20 @@ impl MessageStore for SqliteStore {
         row.as_ref().map(conversation_row).transpose()
     }
 
-    async fn mark_read(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO read_marks (app_id, uid, conversation_id, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?4) \
-             ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
-             read_id = max(read_id, excluded.read_id), delivered_id = max(delivered_id, excluded.delivered_id)",
-        )
-        .bind(app_id)
-        .bind(uid)
-        .bind(conversation_id)
-        .bind(message_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn mark_delivered(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO read_marks (app_id, uid, conversation_id, delivered_id) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
-             delivered_id = max(delivered_id, excluded.delivered_id)",
-        )
-        .bind(app_id)
-        .bind(uid)
-        .bind(conversation_id)
-        .bind(message_id)
-        .execute(&self.pool)
-        .await?;
+    async fn mark(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {
+        let sql = match kind {
+            ReceiptKind::Read => {
+                "INSERT INTO read_marks (app_id, uid, conversation_id, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?4) \
+                 ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
+                 read_id = max(read_id, excluded.read_id), delivered_id = max(delivered_id, excluded.delivered_id)"
+            }
+            ReceiptKind::Delivered => {
+                "INSERT INTO read_marks (app_id, uid, conversation_id, delivered_id) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
+                 delivered_id = max(delivered_id, excluded.delivered_id)"
+            }
+        };
+        sqlx::query(sql).bind(app_id).bind(uid).bind(conversation_id).bind(message_id).execute(&self.pool).await?;
         Ok(())
     }
 }
