@@ -13,7 +13,7 @@ use confab_protocol::rest::messages::{Category, Message, ReceiverType};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Broker, Event};
 use crate::store::{Store, StoreResult};
@@ -22,24 +22,29 @@ use crate::store::{Store, StoreResult};
 const BATCH: u32 = 500;
 /// Groups whose members are remembered at once.
 const MAX_CACHED_GROUPS: usize = 10_000;
+/// How long a group's member list is trusted; membership changes recorded by action messages drop it at
+/// once, the others (a new owner, a deleted user) within this time.
+const MEMBERS_TTL: Duration = Duration::from_secs(10);
 
-/// Members of groups seen lately; a group's entry is dropped when its membership changes.
+/// Members of groups seen lately.
 #[derive(Default)]
 struct MemberCache {
-    groups: HashMap<(String, String), Arc<Vec<String>>>,
+    groups: HashMap<(String, String), (Instant, Arc<Vec<String>>)>,
 }
 
 impl MemberCache {
     async fn members(&mut self, store: &dyn Store, app_id: &str, guid: &str) -> StoreResult<Arc<Vec<String>>> {
         let key = (app_id.to_owned(), guid.to_owned());
-        if let Some(members) = self.groups.get(&key) {
-            return Ok(members.clone());
+        if let Some((read_at, members)) = self.groups.get(&key) {
+            if read_at.elapsed() < MEMBERS_TTL {
+                return Ok(members.clone());
+            }
         }
         let members = Arc::new(store.member_uids(app_id, guid).await?);
         if self.groups.len() >= MAX_CACHED_GROUPS {
             self.groups.clear();
         }
-        self.groups.insert(key, members.clone());
+        self.groups.insert(key, (Instant::now(), members.clone()));
         Ok(members)
     }
 
