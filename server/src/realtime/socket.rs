@@ -85,6 +85,11 @@ async fn close(sink: &mut Sink, code: u16, reason: &str) {
 fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
     let error = match err {
         ApiError::Refused { code, message, details, .. } => ApiErrorBody { code, message, details },
+        ApiError::RateLimited { retry_after_secs } => ApiErrorBody {
+            code: ApiErrorCode::ErrTooManyRequests,
+            message: format!("rate limit reached; retry in {retry_after_secs} s"),
+            details: Default::default(),
+        },
         other => {
             tracing::error!(error = %other, "realtime frame failed");
             ApiErrorBody {
@@ -101,10 +106,12 @@ fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
 struct Session {
     app_id: String,
     uid: String,
+    /// The token's hash: the socket's frames count against its rate limit.
+    token_hash: Vec<u8>,
 }
 
 /// Reads and checks the `auth` frame.
-async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Vec<u8>, Option<i64>), String> {
+async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Option<i64>), String> {
     let first = tokio::time::timeout(AUTH_TIMEOUT, stream.next()).await.map_err(|_| "no auth frame in time".to_owned())?;
     let Some(Ok(WsMessage::Text(text))) = first else { return Err("the first frame must be an auth frame".into()) };
     let frame: ClientFrame = serde_json::from_str(&text).map_err(|e| format!("unreadable auth frame: {e}"))?;
@@ -118,7 +125,9 @@ async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Resul
     let hash = key_hash(&auth_token);
     let owner = state.store.token_owner(&hash).await.map_err(|_| "the server could not check the token".to_owned())?;
     match owner {
-        Some(owner) if owner.app_id == app_id && !owner.deactivated => Ok((Session { app_id, uid: owner.uid }, hash, resume)),
+        Some(owner) if owner.app_id == app_id && !owner.deactivated => {
+            Ok((Session { app_id, uid: owner.uid, token_hash: hash }, resume))
+        }
         Some(owner) if owner.app_id == app_id => Err("this user is deactivated".into()),
         _ => Err("the auth token is unknown or revoked".into()),
     }
@@ -126,13 +135,13 @@ async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Resul
 
 async fn run(socket: WebSocket, state: AppState) {
     let (mut sink, mut stream) = socket.split();
-    let (session, token_hash, resume) = match sign_in(&mut stream, &state).await {
+    let (session, resume) = match sign_in(&mut stream, &state).await {
         Ok(signed_in) => signed_in,
         Err(reason) => return close(&mut sink, close_code::AUTH_FAILED, &reason).await,
     };
     let hub = state.realtime.hub.clone();
     // Registered before the resume read, so nothing committed meanwhile is missed.
-    let mut registration = hub.register(&session.app_id, &session.uid, token_hash);
+    let mut registration = hub.register(&session.app_id, &session.uid, session.token_hash.clone());
     if registration.first {
         announce_presence(&state, &session, PresenceStatus::Online).await;
     }
@@ -332,6 +341,15 @@ async fn handle(
     frame: ClientFrame,
     typing: &mut HashMap<(String, ReceiverType), Instant>,
 ) -> Option<ServerFrame> {
+    if !matches!(frame, ClientFrame::Ping) {
+        if let Err(retry_after_secs) = state.limiter.check(&session.token_hash) {
+            let reference = match &frame {
+                ClientFrame::Send { message } => message.muid.clone(),
+                _ => None,
+            };
+            return Some(error_frame(ApiError::RateLimited { retry_after_secs }, reference));
+        }
+    }
     match frame {
         ClientFrame::Ping => Some(ServerFrame::Pong),
         ClientFrame::Auth { .. } => Some(error_frame(ApiError::bad_field("type", "this socket is signed in already"), None)),
