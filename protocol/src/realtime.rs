@@ -133,7 +133,7 @@ pub enum ServerFrame {
     /// Every missed message was sent; live traffic follows.
     #[serde(rename_all = "camelCase")]
     CaughtUp {
-        /// The newest message id sent so far, if any.
+        /// The newest message id the device now has: the last one replayed, or the one it resumed from.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_message_id: Option<String>,
     },

@@ -190,7 +190,7 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
             }
         }
     }
-    let message = member_action(&guid, &uid, "joined", &uid, None);
+    let message = member_action(&guid, &uid, "joined", &uid, Some(json!({"scope": MemberScope::Participant.as_str()})));
     let change = MemberChange::Join { uid: uid.clone(), scope: MemberScope::Participant };
     state.store.change_member(app_id, &guid, &change, &message, now_secs()).await?;
     Ok(data(access(&state, &caller, &guid).await?.view()))

@@ -77,9 +77,22 @@ async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Stop> {
     write(sink, WsMessage::Text(serde_json::to_string(frame).expect("frames serialise").into())).await
 }
 
-async fn close(sink: &mut Sink, code: u16, reason: &str) {
+/// How long a closing socket waits for the device's close reply.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Sends a close frame with `code`, then reads (and drops) what the device still sends until its close
+/// reply, so the close code reaches it instead of a connection reset.
+async fn close(sink: &mut Sink, stream: &mut SplitStream<WebSocket>, code: u16, reason: &str) {
     let frame = CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) };
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
+    let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+    if tokio::time::timeout_at(deadline, sink.send(WsMessage::Close(Some(frame)))).await.is_err() {
+        return;
+    }
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, stream.next()).await {
+        if matches!(message, WsMessage::Close(_)) {
+            break;
+        }
+    }
 }
 
 fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
@@ -137,7 +150,7 @@ async fn run(socket: WebSocket, state: AppState) {
     let (mut sink, mut stream) = socket.split();
     let (session, resume) = match sign_in(&mut stream, &state).await {
         Ok(signed_in) => signed_in,
-        Err(reason) => return close(&mut sink, close_code::AUTH_FAILED, &reason).await,
+        Err(reason) => return close(&mut sink, &mut stream, close_code::AUTH_FAILED, &reason).await,
     };
     let hub = state.realtime.hub.clone();
     // Registered before the resume read, so nothing committed meanwhile is missed.
@@ -153,7 +166,7 @@ async fn run(socket: WebSocket, state: AppState) {
             close_code::IDLE => "idle",
             _ => "closing",
         };
-        close(&mut sink, code, reason).await;
+        close(&mut sink, &mut stream, code, reason).await;
     }
     if hub.unregister(&session.app_id, &session.uid, registration.id) {
         let _ = state.store.touch_last_active(&session.app_id, &session.uid, now_secs()).await;
@@ -195,8 +208,7 @@ async fn start(sink: &mut Sink, state: &AppState, session: &Session, resume: Opt
     send(sink, &ServerFrame::Ready { v: PROTOCOL_VERSION, user }).await?;
     let Some(after) = resume else { return Ok(0) };
     let replayed_up_to = replay(sink, state, session, after).await?;
-    let last = (replayed_up_to > 0).then(|| replayed_up_to.to_string());
-    send(sink, &ServerFrame::CaughtUp { last_message_id: last }).await?;
+    send(sink, &ServerFrame::CaughtUp { last_message_id: Some(replayed_up_to.to_string()) }).await?;
     Ok(replayed_up_to)
 }
 
@@ -271,7 +283,8 @@ async fn live(
     result
 }
 
-/// Sends every message after `after` in the user's conversations; the newest id sent (0 when none).
+/// Sends every message after `after` in the user's conversations; the newest id the device now has (the
+/// newest sent, or `after`), below which live messages are duplicates.
 async fn replay(sink: &mut Sink, state: &AppState, session: &Session, after: i64) -> Result<i64, Stop> {
     let mut cursor = after;
     loop {
@@ -292,7 +305,7 @@ async fn replay(sink: &mut Sink, state: &AppState, session: &Session, after: i64
             send(sink, &ServerFrame::Message { message }).await?;
         }
         if count < RESUME_PAGE as usize {
-            return Ok(if cursor > after { cursor } else { 0 });
+            return Ok(cursor);
         }
     }
 }

@@ -11,48 +11,14 @@ use confab_protocol::realtime::ServerFrame;
 use confab_protocol::rest::groups::MemberScope;
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Broker, Event};
 use crate::store::{Store, StoreResult};
 
 /// Messages read back per query.
 const BATCH: u32 = 500;
-/// Groups whose members are remembered at once.
-const MAX_CACHED_GROUPS: usize = 10_000;
-/// How long a group's member list is trusted; membership changes recorded by action messages drop it at
-/// once, the others (a new owner, a deleted user) within this time.
-const MEMBERS_TTL: Duration = Duration::from_secs(10);
-
-/// Members of groups seen lately.
-#[derive(Default)]
-struct MemberCache {
-    groups: HashMap<(String, String), (Instant, Arc<Vec<String>>)>,
-}
-
-impl MemberCache {
-    async fn members(&mut self, store: &dyn Store, app_id: &str, guid: &str) -> StoreResult<Arc<Vec<String>>> {
-        let key = (app_id.to_owned(), guid.to_owned());
-        if let Some((read_at, members)) = self.groups.get(&key) {
-            if read_at.elapsed() < MEMBERS_TTL {
-                return Ok(members.clone());
-            }
-        }
-        let members = Arc::new(store.member_uids(app_id, guid).await?);
-        if self.groups.len() >= MAX_CACHED_GROUPS {
-            self.groups.clear();
-        }
-        self.groups.insert(key, (Instant::now(), members.clone()));
-        Ok(members)
-    }
-
-    fn forget(&mut self, app_id: &str, guid: &str) {
-        self.groups.remove(&(app_id.to_owned(), guid.to_owned()));
-    }
-}
-
 /// Publishes every message stored from now on, until the store goes away.
 pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
     let signal = store.message_log_signal();
@@ -60,7 +26,6 @@ pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
         tracing::error!(error = %e, "tailer cannot read the newest message id; starting from 0");
         0
     });
-    let mut members = MemberCache::default();
     loop {
         tokio::select! {
             _ = signal.notified() => {}
@@ -77,7 +42,7 @@ pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
             let Some((_, newest)) = batch.last() else { break };
             let newest = newest.id.parse().unwrap_or(last);
             for (app_id, message) in batch {
-                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
+                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &app_id, message).await {
                     tracing::warn!(error = %e, "tailer could not publish a message");
                 }
             }
@@ -90,16 +55,15 @@ fn entity<'a>(message: &'a Message, role: &str, key: &str) -> Option<&'a str> {
     message.data.entities.as_ref()?.get(role)?.get(key)?.as_str()
 }
 
-async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCache, app_id: &str, message: Message) -> StoreResult<()> {
+async fn publish(store: &dyn Store, broker: &dyn Broker, app_id: &str, message: Message) -> StoreResult<()> {
     let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
     let member_change = message.message_type == "groupMember";
     let recipients: Vec<String> = match message.receiver_type {
         ReceiverType::User => vec![message.sender.clone(), message.receiver.clone()],
         ReceiverType::Group => {
-            if member_change {
-                members.forget(app_id, &message.receiver);
-            }
-            let mut list = members.members(store, app_id, &message.receiver).await?.as_ref().clone();
+            // Read at publish time, a moment after the commit: a member removed in between gets the
+            // message on their next resume instead.
+            let mut list = store.member_uids(app_id, &message.receiver).await?;
             if let Some(on) = entity(&message, "on", "uid").filter(|_| member_change) {
                 if !list.iter().any(|m| m == on) {
                     list.push(on.to_owned());

@@ -51,7 +51,8 @@ pub enum Cursor {
 pub struct MessageFilter {
     /// One conversation.
     pub conversation_id: Option<String>,
-    /// Only conversations this user takes part in.
+    /// Only conversations this user takes part in; with an `After` cursor, also the groups they left (or
+    /// were removed from) after it, up to their removal.
     pub participant: Option<String>,
     /// Category.
     pub category: Option<String>,

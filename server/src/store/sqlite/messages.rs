@@ -192,10 +192,21 @@ impl MessageStore for SqliteStore {
             query.push(" AND m.conversation_id = ").push_bind(conversation.clone());
         }
         if let Some(uid) = &filter.participant {
-            query.push(" AND m.conversation_id IN (SELECT conversation_id FROM direct_conversations WHERE app_id = ");
+            query.push(" AND (m.conversation_id IN (SELECT conversation_id FROM direct_conversations WHERE app_id = ");
             query.push_bind(app_id.to_owned()).push(" AND uid = ").push_bind(uid.clone());
             query.push(" UNION ALL SELECT 'group_' || guid FROM group_members WHERE app_id = ");
             query.push_bind(app_id.to_owned()).push(" AND uid = ").push_bind(uid.clone()).push(")");
+            if let Cursor::After(Some(after)) = filter.cursor {
+                // A group the user left after `after`: its messages up to the user's last removal.
+                query.push(
+                    " OR m.id <= (SELECT MAX(a.id) FROM messages a WHERE a.app_id = m.app_id \
+                     AND a.conversation_id = m.conversation_id AND a.category = 'action' \
+                     AND a.message_type = 'groupMember' AND a.id > ",
+                );
+                query.push_bind(after).push(" AND json_extract(a.data, '$.action') IN ('left', 'kicked', 'banned')");
+                query.push(" AND json_extract(a.data, '$.entities.on.uid') = ").push_bind(uid.clone()).push(")");
+            }
+            query.push(")");
         }
         if let Some(category) = &filter.category {
             query.push(" AND m.category = ").push_bind(category.clone());
