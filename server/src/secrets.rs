@@ -51,7 +51,7 @@ pub fn password_matches(password: &str, stored: &str) -> bool {
 /// Whether `user_hash` is the hex HMAC-SHA256 of `uid` keyed with `secret`, in constant time.
 pub fn user_hash_matches(secret: &str, uid: &str, user_hash: &str) -> bool {
     use hmac::{Hmac, Mac};
-    let Ok(expected) = decode_hex(user_hash.trim()) else { return false };
+    let Some(expected) = decode_hex(user_hash.trim()) else { return false };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any size");
     mac.update(uid.as_bytes());
     mac.verify_slice(&expected).is_ok()
@@ -62,12 +62,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Bytes of a hex string.
-pub fn decode_hex(text: &str) -> Result<Vec<u8>, ()> {
-    if text.len() % 2 != 0 {
-        return Err(());
+/// Bytes of a hex string, `None` when it is not one.
+pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|_| ())).collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }
 
 #[cfg(test)]

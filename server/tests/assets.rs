@@ -12,7 +12,7 @@ async fn get(url: &str, encoding: &str) -> reqwest::Response {
     reqwest::Client::new().get(url).header(ACCEPT_ENCODING, encoding).send().await.unwrap()
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     response.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
 }
 

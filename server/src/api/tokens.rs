@@ -38,7 +38,7 @@ fn shown(uid: &str, record: &TokenRecord) -> AuthToken {
 
 /// The hash prefix a path's token names: a token id, or the token itself.
 fn hash_prefix(token: &str) -> Vec<u8> {
-    match (token.len() == TOKEN_ID_HEX).then(|| decode_hex(token).ok()).flatten() {
+    match (token.len() == TOKEN_ID_HEX).then(|| decode_hex(token)).flatten() {
         Some(id) => id,
         None => key_hash(token),
     }
