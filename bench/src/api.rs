@@ -85,6 +85,46 @@ impl Api {
         call::<serde_json::Value>(request).await.map(drop)
     }
 
+    /// `POST /v3/users` with `withAuthToken`: creates user `uid` named `name` and returns its session token.
+    pub async fn create_user_with_token(&self, uid: &str, name: &str) -> Result<String, Failure> {
+        let body = json!({"uid": uid, "name": name, "withAuthToken": true});
+        let request = self.request(reqwest::Method::POST, "/users", None).json(&body);
+        let user: CreatedUser = call(request).await?;
+        user.auth_token.ok_or_else(|| Failure("200 without authToken".into()))
+    }
+
+    /// `POST /v3/groups`: creates public group `guid` owned by `owner`, with `participants` (at most 25).
+    pub async fn create_group(&self, guid: &str, name: &str, owner: &str, participants: &[String]) -> Result<(), Failure> {
+        let body = json!({
+            "guid": guid,
+            "name": name,
+            "type": "public",
+            "owner": owner,
+            "members": {"participants": participants},
+        });
+        let request = self.request(reqwest::Method::POST, "/groups", None).json(&body);
+        call::<serde_json::Value>(request).await.map(drop)
+    }
+
+    /// `POST /v3/groups/{guid}/members`: adds `participants` (at most 25). Every uid must be added: an
+    /// answer naming a uid that was not is a failure.
+    pub async fn add_members(&self, guid: &str, participants: &[String]) -> Result<(), Failure> {
+        let body = json!({"participants": participants});
+        let request = self.request(reqwest::Method::POST, &format!("/groups/{guid}/members"), None).json(&body);
+        let results: serde_json::Map<String, serde_json::Value> = call(request).await?;
+        for uid in participants {
+            match results.get(uid) {
+                Some(result) if result.get("status").and_then(|s| s.as_str()) == Some("success") => {}
+                Some(result) => {
+                    let code = result.pointer("/error/code").and_then(|c| c.as_str()).unwrap_or("no status");
+                    return Err(Failure(format!("200 but {uid} was not added: {code}")));
+                }
+                None => return Err(Failure(format!("200 but the answer does not name {uid}"))),
+            }
+        }
+        Ok(())
+    }
+
     /// `POST /v3/messages` as `sender`: a text message to user `receiver` with client id `muid`. Returns the
     /// message id, on HTTP 200 only.
     pub async fn send_text(&self, sender: &str, receiver: &str, text: &str, muid: &str) -> Result<String, Failure> {
@@ -118,6 +158,12 @@ impl Api {
         let page: PageBody = parse(status, &body)?;
         Ok(MessagePage { messages: page.data, next: page.meta.next.and_then(|cursor| cursor.id) })
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedUser {
+    auth_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,8 @@ mod api;
 mod cli;
 mod durability;
 mod outcome;
+mod procfs;
+mod realtime;
 mod scenario_rest_send;
 mod server;
 mod stats;
@@ -25,14 +27,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = async {
         match cli.scenario {
-            Scenario::RestSend => cli.rest_send.validate()?,
+            Scenario::Realtime => cli.realtime.validate(&cli.window)?,
+            Scenario::RestSend => cli.rest_send_args().validate()?,
         }
         let server_bin = match &cli.server_bin {
             Some(bin) => bin.clone(),
             None => server::build_release().await?,
         };
         match cli.scenario {
-            Scenario::RestSend => scenario_rest_send::run(&cli.rest_send, &server_bin).await,
+            Scenario::Realtime => realtime::run(&cli.realtime, &cli.window, &server_bin).await,
+            Scenario::RestSend => scenario_rest_send::run(&cli.rest_send_args(), &server_bin).await,
         }
     };
     // Ctrl-C drops the run: the server is killed and the temporary data directory removed on the way out.

@@ -128,6 +128,11 @@ impl Server {
         Ok(Self { child, base })
     }
 
+    /// The server's process id (for its memory figures).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Kills the server with SIGKILL (no graceful shutdown) and waits until it is gone.
     pub async fn kill(mut self) -> Result<(), String> {
         self.child.start_kill().map_err(|e| format!("cannot kill the server: {e}"))?;
