@@ -225,7 +225,7 @@ async fn live(
     let mut last_heard = Instant::now();
     let mut bad_frames = 0;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    let mut typing_tick = tokio::time::interval(Duration::from_secs(1));
+    heartbeat.reset();
     let result = loop {
         tokio::select! {
             code = registration.closer.closed() => break Stop::Close(code),
@@ -267,7 +267,8 @@ async fn live(
                 }
                 if let Err(stop) = write(sink, WsMessage::Ping(Default::default())).await { break stop }
             }
-            _ = typing_tick.tick() => {
+            // Armed only while the device is typing somewhere: idle sockets keep no timer for it.
+            _ = tokio::time::sleep_until(next_typing_end(&typing)), if !typing.is_empty() => {
                 let now = Instant::now();
                 let expired: Vec<_> = typing.iter().filter(|(_, until)| **until <= now).map(|(k, _)| k.clone()).collect();
                 for key in expired {
@@ -281,6 +282,12 @@ async fn live(
         publish_typing(state, session, &receiver, receiver_type, TypingState::Ended).await;
     }
     result
+}
+
+/// When the earliest "typing started" of this socket ends by itself.
+fn next_typing_end(typing: &HashMap<(String, ReceiverType), Instant>) -> tokio::time::Instant {
+    let earliest = typing.values().min().copied().unwrap_or_else(|| Instant::now() + TYPING_TTL);
+    tokio::time::Instant::from_std(earliest)
 }
 
 /// Sends every message after `after` in the user's conversations; the newest id the device now has (the

@@ -19,6 +19,8 @@ use crate::store::{NewMessage, SendRefusal, StoreError, StoreResult};
 
 /// Most sends committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// How often the checkpointer moves the write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// Sends waiting for the writer before senders wait for room.
 const QUEUE_LEN: usize = 8192;
 
@@ -63,8 +65,18 @@ impl Writer {
     pub fn start(path: &Path, committed: Arc<Notify>) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(db_error)?;
+        // Checkpoints run on their own thread, so a commit never waits for one.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA wal_autocheckpoint = 0;",
+        )
+        .map_err(db_error)?;
+        let checkpointer = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        checkpointer.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
+        std::thread::Builder::new()
+            .name("confab-checkpoint".into())
+            .spawn(move || checkpoint(checkpointer))
+            .map_err(|e| StoreError::Open(format!("checkpoint thread: {e}")))?;
         conn.set_prepared_statement_cache_capacity(32);
         let (queue, jobs) = mpsc::channel(QUEUE_LEN);
         std::thread::Builder::new()
@@ -80,6 +92,17 @@ impl Writer {
         let job = Job { app_id: app_id.to_owned(), message, reply };
         self.queue.send(job).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Moves committed pages from the write-ahead log into the database every [`CHECKPOINT_EVERY`], without
+/// blocking the writer (PASSIVE), until the process ends.
+fn checkpoint(conn: Connection) {
+    loop {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
     }
 }
 
