@@ -21,13 +21,7 @@ use tokio::time::Instant;
 
 /// Runs the scenario against `server_bin` in a fresh temporary data directory, removed afterwards.
 pub async fn run(args: &RestSendArgs, server_bin: &Path) -> Result<Outcome, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("confab-bench-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
-    let credentials = server::create_app(server_bin, dir.path(), "Bench").await?;
-    let server = Server::start(server_bin, dir.path()).await?;
-    eprintln!("Confab is up at {} (data in {})", server.base, dir.path().display());
+    let (dir, credentials, server) = server::start_fresh(server_bin).await?;
     let timeout = Duration::from_secs_f64(args.request_timeout);
     let api = Api::new(&server.base, credentials, args.senders, timeout)?;
 

@@ -60,6 +60,18 @@ pub struct AppCredentials {
     pub api_key: String,
 }
 
+/// A new temporary data directory (removed when dropped) with an app in it, and the server started on it.
+pub async fn start_fresh(bin: &Path) -> Result<(tempfile::TempDir, AppCredentials, Server), String> {
+    let dir = tempfile::Builder::new()
+        .prefix("confab-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
+    let credentials = create_app(bin, dir.path(), "Bench").await?;
+    let server = Server::start(bin, dir.path()).await?;
+    eprintln!("Confab is up at {} (data in {})", server.base, dir.path().display());
+    Ok((dir, credentials, server))
+}
+
 /// Runs `confab-server app create --name NAME --data-dir DATA_DIR` and reads the credentials it prints.
 pub async fn create_app(bin: &Path, data_dir: &Path, name: &str) -> Result<AppCredentials, String> {
     let out = Command::new(bin)

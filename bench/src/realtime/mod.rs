@@ -20,7 +20,7 @@ use crate::api::Api;
 use crate::cli::{RealtimeArgs, Scenario, WindowArgs};
 use crate::outcome::{number, Outcome};
 use crate::procfs::{self, Memory};
-use crate::server::{self, Server};
+use crate::server;
 use crate::stats::LatencySummary;
 use client::{Endpoint, Fleet};
 use futures_util::StreamExt;
@@ -98,13 +98,7 @@ async fn run_confab(
     layout: Layout,
     server_bin: &Path,
 ) -> Result<TargetFigures, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("confab-bench-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
-    let credentials = server::create_app(server_bin, dir.path(), "Bench").await?;
-    let server = Server::start(server_bin, dir.path()).await?;
-    eprintln!("Confab is up at {} (data in {})", server.base, dir.path().display());
+    let (dir, credentials, server) = server::start_fresh(server_bin).await?;
     let api = Api::new(&server.base, credentials.clone(), SETUP_CONCURRENCY, Duration::from_secs(60))?;
 
     let setup = Instant::now();
