@@ -12,6 +12,7 @@ use confab_protocol::rest::messages::ReceiverType;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::api::conversations::mark_as;
@@ -64,13 +65,19 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .on_upgrade(move |socket| run(socket, state))
 }
 
-/// Writes one WebSocket message; a device that does not take it within [`WRITE_TIMEOUT`] is cut off.
+/// Writes one WebSocket message; a device that does not take it within [`WRITE_TIMEOUT`] is cut off. Most
+/// writes complete at once, and only a write that has to wait arms a timer.
 async fn write(sink: &mut Sink, message: WsMessage) -> Result<(), Stop> {
-    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Stop::Gone),
-        Err(_) => Err(Stop::Close(close_code::RESUME)),
-    }
+    let mut sending = std::pin::pin!(sink.send(message));
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(sending.as_mut().poll(cx))).await;
+    let result = match first {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => match tokio::time::timeout(WRITE_TIMEOUT, sending).await {
+            Ok(result) => result,
+            Err(_) => return Err(Stop::Close(close_code::RESUME)),
+        },
+    };
+    result.map_err(|_| Stop::Gone)
 }
 
 async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), Stop> {

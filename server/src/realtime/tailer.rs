@@ -11,6 +11,7 @@ use confab_protocol::realtime::ServerFrame;
 use confab_protocol::rest::groups::MemberScope;
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,9 +20,41 @@ use crate::store::{Store, StoreResult};
 
 /// Messages read back per query.
 const BATCH: u32 = 500;
+/// Member lists of groups, valid while the store's membership generation stays the same.
+#[derive(Default)]
+struct MemberCache {
+    generation: u64,
+    groups: HashMap<(String, String), Arc<Vec<String>>>,
+}
+
+/// Groups whose members are remembered at once.
+const MAX_CACHED_GROUPS: usize = 10_000;
+
+impl MemberCache {
+    /// The members of `guid`, read again whenever any membership changed since they were read.
+    async fn members(&mut self, store: &dyn Store, app_id: &str, guid: &str) -> StoreResult<Arc<Vec<String>>> {
+        let generation = store.membership_generation();
+        if generation != self.generation || self.groups.len() >= MAX_CACHED_GROUPS {
+            self.groups.clear();
+            self.generation = generation;
+        }
+        let key = (app_id.to_owned(), guid.to_owned());
+        if let Some(members) = self.groups.get(&key) {
+            return Ok(members.clone());
+        }
+        let members = Arc::new(store.member_uids(app_id, guid).await?);
+        // Cached only if nothing changed while reading.
+        if store.membership_generation() == generation {
+            self.groups.insert(key, members.clone());
+        }
+        Ok(members)
+    }
+}
+
 /// Publishes every message stored from now on, until the store goes away.
 pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
     let signal = store.message_log_signal();
+    let mut members = MemberCache::default();
     let mut last = store.newest_message_id().await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "tailer cannot read the newest message id; starting from 0");
         0
@@ -42,7 +75,7 @@ pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
             let Some((_, newest)) = batch.last() else { break };
             let newest = newest.id.parse().unwrap_or(last);
             for (app_id, message) in batch {
-                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &app_id, message).await {
+                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
                     tracing::warn!(error = %e, "tailer could not publish a message");
                 }
             }
@@ -55,7 +88,7 @@ fn entity<'a>(message: &'a Message, role: &str, key: &str) -> Option<&'a str> {
     message.data.entities.as_ref()?.get(role)?.get(key)?.as_str()
 }
 
-async fn publish(store: &dyn Store, broker: &dyn Broker, app_id: &str, message: Message) -> StoreResult<()> {
+async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCache, app_id: &str, message: Message) -> StoreResult<()> {
     let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
     let member_change = message.message_type == "groupMember";
     let recipients: Vec<String> = match message.receiver_type {
@@ -63,7 +96,7 @@ async fn publish(store: &dyn Store, broker: &dyn Broker, app_id: &str, message: 
         ReceiverType::Group => {
             // Read at publish time, a moment after the commit: a member removed in between gets the
             // message on their next resume instead.
-            let mut list = store.member_uids(app_id, &message.receiver).await?;
+            let mut list = members.members(store, app_id, &message.receiver).await?.as_ref().clone();
             if let Some(on) = entity(&message, "on", "uid").filter(|_| member_change) {
                 if !list.iter().any(|m| m == on) {
                     list.push(on.to_owned());

@@ -70,6 +70,10 @@ async fn put_ban(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &st
 
 #[async_trait]
 impl GroupStore for SqliteStore {
+    fn membership_generation(&self) -> u64 {
+        self.membership.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     async fn create_group(
         &self,
         app_id: &str,
@@ -107,6 +111,7 @@ impl GroupStore for SqliteStore {
         }
         let created = fetch_group(&mut tx, app_id, &group.guid).await?.ok_or(StoreError::Closed)?;
         tx.commit().await?;
+        self.membership_changed();
         Ok(created)
     }
 
@@ -142,6 +147,7 @@ impl GroupStore for SqliteStore {
         }
         let group = fetch_group(&mut tx, app_id, guid).await?;
         tx.commit().await?;
+        self.membership_changed();
         Ok(group)
     }
 
@@ -165,6 +171,7 @@ impl GroupStore for SqliteStore {
             sqlx::query(statement).bind(app_id).bind(&conversation_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.membership_changed();
         Ok(true)
     }
 
@@ -323,6 +330,7 @@ impl GroupStore for SqliteStore {
         }
         let (message, _) = insert_message(&mut tx, app_id, action).await?;
         tx.commit().await?;
+        self.membership_changed();
         self.committed.notify_one();
         Ok(message)
     }

@@ -15,6 +15,7 @@ mod writer;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
     committed: Arc<Notify>,
+    membership: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
@@ -53,7 +55,14 @@ impl SqliteStore {
             .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
         let committed = Arc::new(Notify::new());
         let writer = writer::Writer::start(path, committed.clone())?;
-        Ok(Self { pool, writer, committed })
+        Ok(Self { pool, writer, committed, membership: Arc::new(AtomicU64::new(0)) })
+    }
+}
+
+impl SqliteStore {
+    /// Records that group memberships may have changed.
+    fn membership_changed(&self) {
+        self.membership.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -122,6 +122,7 @@ impl UserStore for SqliteStore {
             sqlx::query(statement).bind(app_id).bind(uid).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.membership_changed();
         Ok(true)
     }
 
