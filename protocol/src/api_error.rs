@@ -86,6 +86,21 @@ error_codes! {
     ErrMessageNoClearance = "ERR_MESSAGE_NO_CLEARANCE",
     /// No such conversation in the caller's reach.
     ErrConversationNotFound = "ERR_CONVERSATION_NOT_FOUND",
+    /// No bot with this uid in the app.
+    ErrBotNotFound = "ERR_BOT_NOT_FOUND",
+    /// The user is a bot already.
+    ErrBotAlreadyExists = "ERR_BOT_ALREADY_EXISTS",
+    /// No webhook with this id in the app.
+    ErrWebhookNotFound = "ERR_WEBHOOK_NOT_FOUND",
+    /// A webhook with this id exists already.
+    ErrWebhookAlreadyExists = "ERR_WEBHOOK_ALREADY_EXISTS",
+    /// The app has as many webhooks as it may (`details.limit`).
+    ErrWebhookLimitReached = "ERR_WEBHOOK_LIMIT_REACHED",
+    /// A callback URL is not an absolute `http(s)` URL, or points at an address this server may not call;
+    /// `details.field` names it.
+    ErrCallbackUrlRefused = "ERR_CALLBACK_URL_REFUSED",
+    /// No delivery with this id in the app.
+    ErrDeliveryNotFound = "ERR_DELIVERY_NOT_FOUND",
     /// Too many requests; retry after the `Retry-After` header's seconds.
     ErrTooManyRequests = "ERR_TOO_MANY_REQUESTS",
     /// A part the request needs is not available yet (for example the widget was not built).

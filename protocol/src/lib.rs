@@ -7,6 +7,7 @@
 //! - [`api_error`]: the REST error envelope and its stable codes.
 //! - [`rest`]: the REST API's request and response bodies.
 //! - [`realtime`]: the WebSocket frames and close codes.
+//! - `signature` (feature `signing`): the HMAC header on bot and webhook calls.
 //!
 //! Nothing here depends on the server or the browser.
 
@@ -16,4 +17,6 @@ pub mod ids;
 pub mod limits;
 pub mod realtime;
 pub mod rest;
+#[cfg(feature = "signing")]
+pub mod signature;
 pub mod widget_config;

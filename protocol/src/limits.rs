@@ -32,3 +32,11 @@ pub const DEFAULT_PER_PAGE: u32 = 100;
 pub const MAX_PER_PAGE: u32 = 1000;
 /// Default requests per minute for each key or token (the server's `--rate-limit` changes it).
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 6000;
+/// Most webhooks per app.
+pub const MAX_WEBHOOKS_PER_APP: usize = 25;
+/// Calls made for one bot or webhook delivery before it is marked failed.
+pub const MAX_DELIVERY_ATTEMPTS: u32 = 10;
+/// Longest wait for a bot or webhook to answer a call, in seconds.
+pub const CALLBACK_TIMEOUT_SECS: u64 = 10;
+/// Longest basic-auth user name or password for callbacks, in characters.
+pub const MAX_BASIC_AUTH_LEN: usize = 255;

@@ -52,6 +52,14 @@ pub struct ServeArgs {
     /// Requests a minute allowed for each key or token; 0 turns the limit off.
     #[arg(long, env = "CONFAB_RATE_LIMIT", default_value_t = confab_protocol::limits::DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit: u32,
+    /// Networks bot and webhook callbacks may reach besides public addresses, comma-separated
+    /// (`10.0.0.0/8,::1`). Loopback, private and link-local addresses are refused unless listed here; the
+    /// server's own address is always allowed.
+    #[arg(long, env = "CONFAB_CALLBACK_ALLOW", value_delimiter = ',')]
+    pub callback_allow: Vec<crate::hooks::Network>,
+    /// Wait before retrying a failed bot or webhook call, in milliseconds; doubled for each further retry.
+    #[arg(long, env = "CONFAB_CALLBACK_RETRY_MS", default_value_t = 1000)]
+    pub callback_retry_ms: u64,
 }
 
 /// App subcommands.

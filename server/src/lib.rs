@@ -11,6 +11,7 @@
 //! - [`error`]: the API error type and its JSON envelope; [`json`]: the body extractor.
 //! - [`auth`]: who is calling (keys, tokens, `onBehalfOf`); [`credentials`]: their cache;
 //!   [`rate_limit`]: requests per minute per credential.
+//! - [`hooks`]: bot and webhook calls: callback rules, bodies, the dispatcher.
 //! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
 //! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
 //!   [`validate`]: field checks against the limits.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod credentials;
 pub mod demo;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod policy;
 pub mod loader;

@@ -5,7 +5,9 @@ use confab_protocol::ids::is_valid_id;
 use confab_protocol::limits::MAX_NAME_LEN;
 use confab_server::cli::{AppCommand, Cli, Command, DataArgs, ServeArgs};
 use confab_server::store::{SqliteStore, Store};
+use confab_server::hooks::{CallbackPolicy, DispatchSettings};
 use confab_server::{apps, demo, AppState};
+use std::time::Duration;
 use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,14 +58,16 @@ async fn create_app(name: &str, data: &DataArgs) -> CliResult {
 async fn serve(args: ServeArgs) -> CliResult {
     let store = open_store(&args.data).await?;
     let (demo_app, created) = demo::ensure_demo_app(store.as_ref(), &args.data.data_dir, &args.data.region).await?;
-    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit)?;
-    if state.widget.frame().is_none() {
-        tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
-    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
+    let callbacks = CallbackPolicy::new(args.callback_allow.clone(), Some(addr));
+    let dispatch = DispatchSettings::new(&args.data.region, Duration::from_millis(args.callback_retry_ms.max(1)));
+    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit, callbacks, dispatch)?;
+    if state.widget.frame().is_none() {
+        tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
+    }
     let base = match addr.ip().is_unspecified() {
         true => format!("http://127.0.0.1:{}", addr.port()),
         false => format!("http://{addr}"),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::assets::Asset;
 use crate::credentials::CredentialCache;
+use crate::hooks::{dispatcher, CallbackPolicy, DispatchSettings};
 use crate::rate_limit::RateLimiter;
 use crate::realtime::{InProcessBroker, Realtime};
 use crate::demo::DemoApp;
@@ -31,21 +32,28 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// The WebSocket gateway's hub and broker.
     pub realtime: Realtime,
+    /// Which bot and webhook URLs may be called.
+    pub callbacks: Arc<CallbackPolicy>,
 }
 
 impl AppState {
-    /// State for a server in `region`, with the widget read from `widget_dir` and `rate_limit` requests a
-    /// minute per credential (0: no limit). Starts the realtime gateway's tasks, so it must run inside the
-    /// Tokio runtime.
+    /// State for a server in `region`, with the widget read from `widget_dir`, `rate_limit` requests a
+    /// minute per credential (0: no limit), and bot and webhook calls by `callbacks` and `dispatch`. Starts
+    /// the realtime gateway's tasks and the delivery dispatcher, so it must run inside the Tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
         region: &str,
         widget_dir: &Path,
         demo: Option<DemoApp>,
         rate_limit: u32,
+        callbacks: CallbackPolicy,
+        dispatch: DispatchSettings,
     ) -> std::io::Result<Self> {
         let realtime = Realtime::start(store.clone(), Arc::new(InProcessBroker::default()));
+        let callbacks = Arc::new(callbacks);
+        tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
         Ok(Self {
+            callbacks,
             realtime,
             store,
             region: region.into(),

@@ -5,11 +5,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod bots;
 pub mod conversations;
 pub mod groups;
 pub mod messages;
 pub mod social;
 pub mod users;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

@@ -3,6 +3,8 @@
 //! `/v3/openapi.json`.
 
 mod app;
+mod bots;
+mod callbacks;
 pub(crate) mod conversations;
 pub(crate) mod groups;
 mod members;
@@ -11,6 +13,7 @@ mod sign_in;
 mod social;
 mod tokens;
 mod users;
+mod webhooks;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -55,7 +58,9 @@ pub fn router() -> Router<AppState> {
         .merge(members::routes())
         .merge(messages::routes())
         .merge(conversations::routes())
-        .merge(social::routes());
+        .merge(social::routes())
+        .merge(bots::routes())
+        .merge(webhooks::routes());
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v3", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let doc = Arc::new(doc);

@@ -181,13 +181,19 @@ async fn run(socket: WebSocket, state: AppState) {
     }
 }
 
+/// Tells the user's audience and the app's `user_connection_status_changed` webhooks.
 async fn announce_presence(state: &AppState, session: &Session, status: PresenceStatus) {
+    let last_active_at = now_secs();
     match state.store.presence_audience(&session.app_id, &session.uid).await {
         Ok(audience) => {
-            let frame = ServerFrame::Presence { uid: session.uid.clone(), status, last_active_at: now_secs() };
+            let frame = ServerFrame::Presence { uid: session.uid.clone(), status, last_active_at };
             state.realtime.deliver(&session.app_id, audience, frame);
         }
         Err(e) => tracing::warn!(error = %e, "presence audience unavailable"),
+    }
+    let detail = serde_json::json!({"uid": session.uid, "status": status, "lastActiveAt": last_active_at});
+    if let Err(e) = state.store.queue_presence(&session.app_id, &session.uid, &detail, crate::hooks::now_ms()).await {
+        tracing::warn!(error = %e, "presence webhooks not queued");
     }
 }
 

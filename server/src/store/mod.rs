@@ -2,10 +2,11 @@
 //! another backend can be added without touching handlers. Each method is one transaction.
 //!
 //! The interface is split by resource: [`AppStore`], [`UserStore`], [`GroupStore`], [`MessageStore`],
-//! [`SocialStore`]; [`Store`] is all of them.
+//! [`SocialStore`], [`HookStore`]; [`Store`] is all of them.
 
 mod apps;
 mod groups;
+mod hooks;
 mod messages;
 mod social;
 mod sqlite;
@@ -13,6 +14,7 @@ mod users;
 
 pub use apps::*;
 pub use groups::*;
+pub use hooks::*;
 pub use messages::*;
 pub use social::*;
 pub use sqlite::SqliteStore;
@@ -81,6 +83,6 @@ impl PageRequest {
 }
 
 /// Everything the server keeps.
-pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore {}
+pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore {}
 
-impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore> Store for T {}
+impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore> Store for T {}

@@ -331,7 +331,7 @@ impl GroupStore for SqliteStore {
         let (message, _) = insert_message(&mut tx, app_id, action).await?;
         tx.commit().await?;
         self.membership_changed();
-        self.committed.notify_one();
+        self.messages_committed();
         Ok(message)
     }
 }

@@ -296,7 +296,7 @@ impl MessageStore for SqliteStore {
         insert_message(&mut tx, app_id, action).await?;
         let changed = fetch_message(&mut tx, app_id, id).await?;
         tx.commit().await?;
-        self.committed.notify_one();
+        self.messages_committed();
         Ok(changed)
     }
 
@@ -343,6 +343,8 @@ impl MessageStore for SqliteStore {
             }
         };
         sqlx::query(sql).bind(app_id).bind(uid).bind(conversation_id).bind(message_id).execute(&self.pool).await?;
+        // A moved mark may have queued receipt webhooks.
+        self.deliveries.notify_one();
         Ok(())
     }
 }

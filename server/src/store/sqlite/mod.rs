@@ -6,6 +6,7 @@
 
 mod apps;
 mod groups;
+mod hooks;
 mod messages;
 mod rows;
 mod social;
@@ -28,6 +29,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
     committed: Arc<Notify>,
+    deliveries: Arc<Notify>,
     membership: Arc<AtomicU64>,
 }
 
@@ -54,8 +56,9 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
         let committed = Arc::new(Notify::new());
-        let writer = writer::Writer::start(path, committed.clone())?;
-        Ok(Self { pool, writer, committed, membership: Arc::new(AtomicU64::new(0)) })
+        let deliveries = Arc::new(Notify::new());
+        let writer = writer::Writer::start(path, committed.clone(), deliveries.clone())?;
+        Ok(Self { pool, writer, committed, deliveries, membership: Arc::new(AtomicU64::new(0)) })
     }
 }
 
@@ -63,6 +66,12 @@ impl SqliteStore {
     /// Records that group memberships may have changed.
     fn membership_changed(&self) {
         self.membership.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Wakes the message tailer and the delivery dispatcher after a commit that stored messages.
+    fn messages_committed(&self) {
+        self.committed.notify_one();
+        self.deliveries.notify_one();
     }
 }
 

@@ -1,7 +1,8 @@
 //! The message writer: one thread with its own SQLite connection that takes sends from a queue and commits
 //! them in batches (group commit). Each send's checks (sender and receiver active, no block, group
-//! membership) run in the same transaction as its insert, and each send is answered only after that
-//! transaction committed.
+//! membership) run in the same transaction as its insert (and the bot and webhook deliveries the insert
+//! queues, by the triggers of migration 0003), and each send is answered only after that transaction
+//! committed.
 //!
 //! It talks to SQLite directly (rusqlite, prepared statements cached): a send costs a few statements and no
 //! thread hand-offs but the queue's, which is what lets one node acknowledge thousands of messages a second.
@@ -62,7 +63,7 @@ fn db_error(err: rusqlite::Error) -> StoreError {
 
 impl Writer {
     /// Opens its connection to the (already migrated) database at `path` and starts the thread.
-    pub fn start(path: &Path, committed: Arc<Notify>) -> StoreResult<Self> {
+    pub fn start(path: &Path, committed: Arc<Notify>, deliveries: Arc<Notify>) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db_error)?;
         // Checkpoints run on their own thread, so a commit never waits for one.
@@ -81,7 +82,7 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE_LEN);
         std::thread::Builder::new()
             .name("confab-writer".into())
-            .spawn(move || run(conn, jobs, committed))
+            .spawn(move || run(conn, jobs, committed, deliveries))
             .map_err(|e| StoreError::Open(format!("writer thread: {e}")))?;
         Ok(Self { queue })
     }
@@ -106,7 +107,7 @@ fn checkpoint(conn: Connection) {
     }
 }
 
-fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, committed: Arc<Notify>) {
+fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, committed: Arc<Notify>, deliveries: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -118,6 +119,7 @@ fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, committed: Arc<Notif
         }
         write_batch(&mut conn, &mut batch);
         committed.notify_one();
+        deliveries.notify_one();
     }
 }
 
