@@ -34,7 +34,8 @@ pub const MAX_PER_PAGE: u32 = 1000;
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 6000;
 /// Most webhooks per app.
 pub const MAX_WEBHOOKS_PER_APP: usize = 25;
-/// Calls made for one bot or webhook delivery before it is marked failed.
+/// Calls made for one bot or webhook delivery before it is marked failed, by default (the server's
+/// `--callback-attempts` changes it).
 pub const MAX_DELIVERY_ATTEMPTS: u32 = 10;
 /// Longest wait for a bot or webhook to answer a call, in seconds.
 pub const CALLBACK_TIMEOUT_SECS: u64 = 10;

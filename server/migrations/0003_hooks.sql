@@ -1,6 +1,7 @@
 -- Bots, webhooks, and the outbox of calls to them. Deliveries are queued by the triggers below, inside the
 -- transaction that stores the message or moves the receipt mark, so a committed event always has its calls
--- queued and nothing is queued for an event that was rolled back.
+-- queued and nothing is queued for an event that was rolled back. A message's delivery keeps its content as
+-- sent (`detail`), so a later edit or delete does not change what the call says was sent.
 
 CREATE TABLE bots (
     app_id              TEXT NOT NULL,
@@ -50,7 +51,7 @@ CREATE TABLE deliveries (
     message_id      INTEGER,                -- the message (or the receipt mark's message)
     subject         TEXT,                   -- the user a receipt or presence change is about
     conversation_id TEXT,                   -- a receipt's conversation
-    detail          TEXT,                   -- JSON: what else the event carries (presence status)
+    detail          TEXT,                   -- JSON: the message's content as sent, or a presence change
     state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
     in_flight       INTEGER NOT NULL DEFAULT 0,
     attempts        INTEGER NOT NULL DEFAULT 0,
@@ -70,8 +71,8 @@ WHEN NEW.category IN ('message', 'custom')
  AND EXISTS (SELECT 1 FROM bots WHERE app_id = NEW.app_id)
  AND NOT EXISTS (SELECT 1 FROM bots WHERE app_id = NEW.app_id AND uid = NEW.sender)
 BEGIN
-    INSERT INTO deliveries (app_id, target_type, target, trigger, message_id, next_attempt_at, created_at)
-    SELECT NEW.app_id, 'bot', b.uid, 'after_message', NEW.id,
+    INSERT INTO deliveries (app_id, target_type, target, trigger, message_id, detail, next_attempt_at, created_at)
+    SELECT NEW.app_id, 'bot', b.uid, 'after_message', NEW.id, json_object('data', json(NEW.data), 'tags', json(NEW.tags)),
            CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),
            CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
     FROM bots b
@@ -92,8 +93,8 @@ END;
 CREATE TRIGGER messages_to_webhooks AFTER INSERT ON messages
 WHEN EXISTS (SELECT 1 FROM webhook_triggers WHERE app_id = NEW.app_id)
 BEGIN
-    INSERT INTO deliveries (app_id, target_type, target, trigger, message_id, next_attempt_at, created_at)
-    SELECT NEW.app_id, 'webhook', t.webhook_id, t.trigger, NEW.id,
+    INSERT INTO deliveries (app_id, target_type, target, trigger, message_id, detail, next_attempt_at, created_at)
+    SELECT NEW.app_id, 'webhook', t.webhook_id, t.trigger, NEW.id, json_object('data', json(NEW.data), 'tags', json(NEW.tags)),
            CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),
            CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
     FROM webhook_triggers t

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Wait before retrying a failed bot or webhook call, in milliseconds; doubled for each further retry.
     #[arg(long, env = "CONFAB_CALLBACK_RETRY_MS", default_value_t = 1000)]
     pub callback_retry_ms: u64,
+    /// Calls made for one bot or webhook delivery before it is marked failed.
+    #[arg(long, env = "CONFAB_CALLBACK_ATTEMPTS", default_value_t = confab_protocol::limits::MAX_DELIVERY_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub callback_attempts: u32,
 }
 
 /// App subcommands.

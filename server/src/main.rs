@@ -63,7 +63,8 @@ async fn serve(args: ServeArgs) -> CliResult {
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
     let callbacks = CallbackPolicy::new(args.callback_allow.clone(), Some(addr));
-    let dispatch = DispatchSettings::new(&args.data.region, Duration::from_millis(args.callback_retry_ms.max(1)));
+    let mut dispatch = DispatchSettings::new(&args.data.region, Duration::from_millis(args.callback_retry_ms.max(1)));
+    dispatch.max_attempts = args.callback_attempts;
     let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit, callbacks, dispatch)?;
     if state.widget.frame().is_none() {
         tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");

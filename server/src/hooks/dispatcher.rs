@@ -92,6 +92,26 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
     let lease = settings.timeout + Duration::from_secs(30);
     let settings = Arc::new(settings);
     loop {
+        // Look (a read) before claiming (a write), so commits that queued nothing cost the writer nothing.
+        let due = match store.next_delivery_at().await {
+            Ok(Some(at)) if at <= now_ms() => true,
+            Ok(Some(at)) => {
+                idle(&signal, Duration::from_millis((at - now_ms()).clamp(0, IDLE_POLL.as_millis() as i64) as u64)).await;
+                false
+            }
+            Ok(None) => {
+                idle(&signal, IDLE_POLL).await;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the delivery queue; retrying");
+                tokio::time::sleep(IDLE_POLL).await;
+                false
+            }
+        };
+        if !due {
+            continue;
+        }
         // Wait for at least one free slot, then claim as many deliveries as there are free slots.
         let first = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
         let free = slots.available_permits() as u32 + 1;
@@ -99,13 +119,12 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
         let claimed = match store.claim_deliveries(now, now + lease.as_millis() as i64, free).await {
             Ok(claimed) => claimed,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read the delivery queue; retrying");
+                tracing::warn!(error = %e, "cannot claim deliveries; retrying");
                 drop(first);
                 tokio::time::sleep(IDLE_POLL).await;
                 continue;
             }
         };
-        let full = claimed.len() as u32 == free;
         let mut permit = Some(first);
         for delivery in claimed {
             let permit = match permit.take() {
@@ -118,18 +137,14 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
                 drop(permit);
             });
         }
-        drop(permit);
-        if full {
-            continue;
-        }
-        let wait = match store.next_delivery_at().await {
-            Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, IDLE_POLL.as_millis() as i64) as u64),
-            _ => IDLE_POLL,
-        };
-        tokio::select! {
-            _ = signal.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
+    }
+}
+
+/// Sleeps for `wait`, or until storage signals new deliveries.
+async fn idle(signal: &tokio::sync::Notify, wait: Duration) {
+    tokio::select! {
+        _ = signal.notified() => {}
+        _ = tokio::time::sleep(wait) => {}
     }
 }
 

@@ -1,8 +1,8 @@
 //! The bodies of bot and webhook calls, built from storage when the call is made.
 //!
-//! A queued delivery names its event (a message id, a receipt mark, a presence change); the body is built
-//! from the stored message and users at call time, so a message edited or deleted before its call went out
-//! is sent as it is now.
+//! A queued delivery names its event (a message id, a receipt mark, a presence change) and keeps a
+//! message's content as it was sent; the body is built from those and the stored users and groups at call
+//! time, so a message edited or deleted before its call went out is still sent as it was sent.
 
 use confab_protocol::rest::bots::{BotPayload, Origin, AFTER_MESSAGE};
 use confab_protocol::rest::messages::{Message, ReceiverType};
@@ -54,10 +54,20 @@ pub async fn with_entities(store: &dyn Store, app_id: &str, mut message: Message
     Ok(message)
 }
 
+/// The delivery's message as it was sent: the stored message with the content queued with the delivery.
 async fn message(store: &dyn Store, delivery: &DeliveryRecord) -> Result<Message, PayloadError> {
     let id = delivery.message_id.ok_or_else(|| PayloadError::Gone("the delivery names no message".into()))?;
-    let found = store.message(&delivery.app_id, id).await?;
-    found.ok_or_else(|| PayloadError::Gone(format!("message {id} no longer exists")))
+    let mut message = store.message(&delivery.app_id, id).await?.ok_or_else(|| PayloadError::Gone(format!("message {id} no longer exists")))?;
+    if let Some(sent) = &delivery.detail {
+        if let Ok(data) = serde_json::from_value(sent["data"].clone()) {
+            message.data = data;
+        }
+        if let Ok(tags) = serde_json::from_value(sent["tags"].clone()) {
+            message.tags = tags;
+        }
+        (message.updated_at, message.edited_at, message.edited_by, message.deleted_at, message.deleted_by) = (None, None, None, None, None);
+    }
+    Ok(message)
 }
 
 /// The changed message an edit or delete action is about.

@@ -9,7 +9,7 @@ use crate::store::{App, AppStore, KeyRecord, KeyScope, NewKey, StoreError, Store
 #[async_trait]
 impl AppStore for SqliteStore {
     async fn create_app(&self, app: &App, keys: &[NewKey]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO apps (app_id, name, region, identity_secret, enforce_identity, created_at) \
              VALUES (?, ?, ?, ?, ?, ?)",

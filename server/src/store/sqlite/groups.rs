@@ -81,7 +81,7 @@ impl GroupStore for SqliteStore {
         members: &[(String, MemberScope)],
         bans: &[String],
     ) -> StoreResult<GroupRecord> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO groups (app_id, guid, name, group_type, password_hash, icon, description, metadata, owner, \
              tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -121,7 +121,7 @@ impl GroupStore for SqliteStore {
     }
 
     async fn update_group(&self, app_id: &str, guid: &str, patch: &GroupPatch, now: i64) -> StoreResult<Option<GroupRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut query = QueryBuilder::<Sqlite>::new("UPDATE groups SET updated_at = ");
         query.push_bind(now);
         if let Some(name) = &patch.name {
@@ -152,7 +152,7 @@ impl GroupStore for SqliteStore {
     }
 
     async fn delete_group(&self, app_id: &str, guid: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM groups WHERE app_id = ? AND guid = ?")
             .bind(app_id)
             .bind(guid)
@@ -305,7 +305,7 @@ impl GroupStore for SqliteStore {
     }
 
     async fn change_member(&self, app_id: &str, guid: &str, change: &MemberChange, action: &NewMessage, now: i64) -> StoreResult<Message> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         match change {
             MemberChange::Join { uid, scope } => put_member(&mut tx, app_id, guid, uid, *scope, now).await?,
             MemberChange::Leave { uid } => remove_member(&mut tx, app_id, guid, uid).await?,

@@ -182,7 +182,7 @@ impl HookStore for SqliteStore {
     }
 
     async fn update_bot(&self, app_id: &str, uid: &str, change: &BotChange, now: i64) -> StoreResult<Option<BotRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(row) = sqlx::query(&format!("SELECT {BOT_COLUMNS} FROM bots WHERE app_id = ? AND uid = ?"))
             .bind(app_id)
             .bind(uid)
@@ -232,7 +232,15 @@ impl HookStore for SqliteStore {
     }
 
     async fn create_webhook(&self, app_id: &str, hook: &WebhookRecord, max: usize) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
+        let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhooks WHERE app_id = ? AND id = ?)")
+            .bind(app_id)
+            .bind(&hook.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if taken {
+            return Err(StoreError::Conflict(format!("webhook {}", hook.id)));
+        }
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhooks WHERE app_id = ?").bind(app_id).fetch_one(&mut *tx).await?;
         if count as usize >= max {
             return Ok(false);
@@ -282,7 +290,7 @@ impl HookStore for SqliteStore {
     }
 
     async fn update_webhook(&self, app_id: &str, id: &str, change: &WebhookChange, now: i64) -> StoreResult<Option<WebhookRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(mut current) = webhook_in(&mut tx, app_id, id).await? else {
             return Ok(None);
         };

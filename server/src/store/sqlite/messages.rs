@@ -261,7 +261,7 @@ impl MessageStore for SqliteStore {
         action: &NewMessage,
         now: i64,
     ) -> StoreResult<Option<Message>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = match change {
             MessageChange::Edit { data, tags } => {
                 let mut query = QueryBuilder::<Sqlite>::new("UPDATE messages SET data = ");

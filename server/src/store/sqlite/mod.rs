@@ -68,6 +68,13 @@ impl SqliteStore {
         self.membership.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`): one that read first and wrote
+    /// later could fail with "database is locked" when another connection committed in between, without
+    /// waiting for the busy timeout.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Wakes the message tailer and the delivery dispatcher after a commit that stored messages.
     fn messages_committed(&self) {
         self.committed.notify_one();

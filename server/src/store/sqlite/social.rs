@@ -42,7 +42,7 @@ impl SqliteStore {
 #[async_trait]
 impl SocialStore for SqliteStore {
     async fn block(&self, app_id: &str, blocker: &str, uids: &[String], now: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for uid in uids {
             sqlx::query("INSERT OR IGNORE INTO blocks (app_id, blocker, blocked, created_at) VALUES (?, ?, ?, ?)")
                 .bind(app_id)
@@ -57,7 +57,7 @@ impl SocialStore for SqliteStore {
     }
 
     async fn unblock(&self, app_id: &str, blocker: &str, uids: &[String]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for uid in uids {
             sqlx::query("DELETE FROM blocks WHERE app_id = ? AND blocker = ? AND blocked = ?")
                 .bind(app_id)
@@ -97,7 +97,7 @@ impl SocialStore for SqliteStore {
     }
 
     async fn add_friends(&self, app_id: &str, uid: &str, friends: &[String], now: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for friend in friends {
             sqlx::query(
                 "INSERT OR IGNORE INTO friends (app_id, uid, friend, created_at) VALUES (?1, ?2, ?3, ?4), (?1, ?3, ?2, ?4)",
@@ -114,7 +114,7 @@ impl SocialStore for SqliteStore {
     }
 
     async fn remove_friends(&self, app_id: &str, uid: &str, friends: &[String]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for friend in friends {
             sqlx::query(
                 "DELETE FROM friends WHERE app_id = ?1 AND ((uid = ?2 AND friend = ?3) OR (uid = ?3 AND friend = ?2))",

@@ -48,7 +48,7 @@ async fn fetch_user(conn: &mut sqlx::SqliteConnection, app_id: &str, uid: &str) 
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, app_id: &str, user: &NewUser, token_hash: Option<&[u8]>) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_user(&mut tx, app_id, user, false).await.map_err(|e| match is_unique_violation(&e) {
             true => StoreError::Conflict(format!("user {}", user.uid)),
             false => e.into(),
@@ -73,7 +73,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn user_or_create(&self, app_id: &str, user: &NewUser) -> StoreResult<(User, bool)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let created = insert_user(&mut tx, app_id, user, true).await? == 1;
         let stored = fetch_user(&mut tx, app_id, &user.uid).await?.ok_or(StoreError::Closed)?;
         tx.commit().await?;
@@ -81,7 +81,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, app_id: &str, uid: &str, patch: &UserPatch, now: i64) -> StoreResult<Option<User>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut query = QueryBuilder::<Sqlite>::new("UPDATE users SET updated_at = ");
         query.push_bind(now);
         if let Some(name) = &patch.name {
@@ -103,7 +103,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn delete_user(&self, app_id: &str, uid: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM users WHERE app_id = ? AND uid = ?")
             .bind(app_id)
             .bind(uid)
@@ -162,7 +162,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_deactivated(&self, app_id: &str, uids: &[String], at: Option<i64>) -> StoreResult<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut found = Vec::new();
         for uid in uids {
             let changed = sqlx::query("UPDATE users SET deactivated_at = ?, updated_at = COALESCE(?, updated_at) WHERE app_id = ? AND uid = ?")

@@ -127,7 +127,7 @@ fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, committed: Arc<Notif
 /// the others.
 fn write_batch(conn: &mut Connection, batch: &mut Vec<Job>) {
     let together = (|| {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let results = batch.iter().map(|job| write_one(&tx, &job.app_id, &job.message)).collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok::<_, rusqlite::Error>(results)
@@ -141,7 +141,7 @@ fn write_batch(conn: &mut Connection, batch: &mut Vec<Job>) {
         Err(_) => {
             for job in batch.drain(..) {
                 let alone = (|| {
-                    let tx = conn.transaction()?;
+                    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                     let result = write_one(&tx, &job.app_id, &job.message)?;
                     tx.commit()?;
                     Ok(result)
