@@ -3,12 +3,18 @@
 //!
 //! Keys are stored hashed, so the demo app's auth-only key (the one key meant for web pages) is also kept
 //! in `demo-app.json` in the data directory for the demo page to use. The full-access key is shown once.
+//!
+//! The demo app also has a bot, `faq-bot`: the example FAQ bot (`confab-faq-bot`), served by this server
+//! at `/demo/faq-bot` and called like any bot, over HTTP with signed calls.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-use crate::apps::{create_app, AppCredentials};
-use crate::store::{Store, StoreError};
+use crate::apps::{create_app, now_secs, AppCredentials};
+use crate::secrets::{key_hash, random_hex};
+use crate::store::{BotChange, BotRecord, KeyScope, NewKey, NewUser, Store, StoreError};
+use confab_faq_bot::{BotConfig, FaqBot};
+use confab_protocol::rest::bots::GroupChatSetting;
 
 /// The snippet a site owner pastes, as the README shows it.
 pub const SNIPPET: &str = include_str!("../../snippet/snippet.html");
@@ -72,6 +78,58 @@ pub async fn ensure_demo_app(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, None)),
         Err(e) => Err(file_err(e)),
     }
+}
+
+/// The demo FAQ bot's uid.
+pub const FAQ_BOT_UID: &str = "faq-bot";
+/// Where this server serves the demo FAQ bot's callback.
+pub const FAQ_BOT_PATH: &str = "/demo/faq-bot";
+const FAQ_BOT_KEY_NAME: &str = "Demo FAQ bot";
+
+/// Sets up the demo app's FAQ bot for a server reachable at `base`: its user (created once), a REST API key
+/// for its replies (made afresh on each start, replacing the last one, and kept only in memory), and its
+/// registration with the callback at `base` + [`FAQ_BOT_PATH`]. Returns the bot to serve there.
+pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> Result<FaqBot, DemoError> {
+    let app_id = demo.app_id.as_str();
+    let now = now_secs();
+    let user = NewUser {
+        uid: FAQ_BOT_UID.into(),
+        name: "Confab FAQ bot".into(),
+        avatar: None,
+        link: None,
+        role: "bot".into(),
+        status_message: Some("Ask me about Confab".into()),
+        metadata: None,
+        tags: Vec::new(),
+        created_at: now,
+    };
+    store.user_or_create(app_id, &user).await?;
+    let api_key = random_hex(24);
+    let key = NewKey { hash: key_hash(&api_key), name: FAQ_BOT_KEY_NAME.into(), scope: KeyScope::FullAccess };
+    store.replace_key(app_id, &key, now).await?;
+    let webhook_url = format!("{base}{FAQ_BOT_PATH}");
+    let signing_secret = match store.bot(app_id, FAQ_BOT_UID).await? {
+        Some(bot) => {
+            let change = BotChange { webhook_url: Some(webhook_url), enabled: Some(true), ..BotChange::default() };
+            store.update_bot(app_id, FAQ_BOT_UID, &change, now).await?;
+            bot.signing_secret
+        }
+        None => {
+            let bot = BotRecord {
+                uid: FAQ_BOT_UID.into(),
+                webhook_url,
+                enabled: true,
+                group_chat_setting: GroupChatSetting::MentionedMessages,
+                basic_auth: None,
+                signing_secret: format!("whsec_{}", random_hex(24)),
+                created_at: now,
+                updated_at: None,
+            };
+            store.create_bot(app_id, &bot).await?;
+            bot.signing_secret
+        }
+    };
+    Ok(FaqBot::new(BotConfig { api_base: base.to_owned(), app_id: app_id.to_owned(), api_key, uid: FAQ_BOT_UID.into(), signing_secret }))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -18,7 +18,11 @@ use crate::state::AppState;
 
 /// All routes, with `state`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = match state.demo_bot.clone() {
+        Some(bot) => Router::new().nest_service(demo::FAQ_BOT_PATH, confab_faq_bot::router(bot)),
+        None => Router::new(),
+    };
+    routes
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/healthz", get(healthz))
         .route("/demo", get(demo_page))

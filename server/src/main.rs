@@ -65,14 +65,17 @@ async fn serve(args: ServeArgs) -> CliResult {
     let callbacks = CallbackPolicy::new(args.callback_allow.clone(), Some(addr));
     let mut dispatch = DispatchSettings::new(&args.data.region, Duration::from_millis(args.callback_retry_ms.max(1)));
     dispatch.max_attempts = args.callback_attempts;
-    let state = AppState::new(store, &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit, callbacks, dispatch)?;
-    if state.widget.frame().is_none() {
-        tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
-    }
     let base = match addr.ip().is_unspecified() {
         true => format!("http://127.0.0.1:{}", addr.port()),
         false => format!("http://{addr}"),
     };
+    let mut state = AppState::new(store.clone(), &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit, callbacks, dispatch)?;
+    if let Some(demo_app) = &demo_app {
+        state.demo_bot = Some(demo::ensure_demo_bot(store.as_ref(), demo_app, &base).await?);
+    }
+    if state.widget.frame().is_none() {
+        tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
+    }
     if let Some(credentials) = created {
         println!("Created the demo app. Its credentials, shown this once:");
         println!("{}", serde_json::to_string_pretty(&credentials)?);

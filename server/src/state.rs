@@ -34,6 +34,8 @@ pub struct AppState {
     pub realtime: Realtime,
     /// Which bot and webhook URLs may be called.
     pub callbacks: Arc<CallbackPolicy>,
+    /// The demo's FAQ bot, served at `/demo/faq-bot`, when the demo app is set up.
+    pub demo_bot: Option<confab_faq_bot::FaqBot>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
         let callbacks = Arc::new(callbacks);
         tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
         Ok(Self {
+            demo_bot: None,
             callbacks,
             realtime,
             store,

@@ -371,3 +371,44 @@ async fn bots_and_webhooks_refuse_bad_input() {
     let body: Value = body.json().await.unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), 0, "another app sees none: {body}");
 }
+
+#[tokio::test]
+async fn the_demo_faq_bot_answers_and_keeps_answering_after_a_restart() {
+    // No --callback-allow: the demo bot lives at the server's own address, which is always allowed.
+    let mut app = TestApp::start_demo(&[]);
+    let ann = app.user_with_token("ann").await;
+    let bot = app.ok("GET", "/bots/faq-bot", Creds::Admin, None).await["data"].clone();
+    assert_eq!(bot["webhookURL"], app.server.url("/demo/faq-bot"), "{bot}");
+    let (mut device, _) = Device::connect(&app, &ann, None).await;
+    let asked = send(&app, "ann", "faq-bot", "user", "How much does it cost?").await;
+    let reply = loop {
+        let frame = device.next_of("message").await;
+        if frame["message"]["sender"] == "faq-bot" {
+            break frame["message"].clone();
+        }
+    };
+    assert!(reply["data"]["text"].as_str().unwrap().contains("free"), "{reply}");
+    assert_eq!(reply["muid"], format!("faq-answer-{}", asked["id"].as_str().unwrap()));
+    // A forged call is refused.
+    let forged = reqwest::Client::new()
+        .post(app.server.url("/demo/faq-bot"))
+        .header("x-confab-signature", "t=1,v1=00")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+
+    app.restart(&[]);
+    let bot = app.ok("GET", "/bots/faq-bot", Creds::Admin, None).await["data"].clone();
+    assert_eq!(bot["webhookURL"], app.server.url("/demo/faq-bot"), "the callback follows the new address: {bot}");
+    let (mut device, _) = Device::connect(&app, &ann, None).await;
+    send(&app, "ann", "faq-bot", "user", "hello").await;
+    let reply = loop {
+        let frame = device.next_of("message").await;
+        if frame["message"]["sender"] == "faq-bot" {
+            break frame["message"].clone();
+        }
+    };
+    assert!(reply["data"]["text"].as_str().unwrap().starts_with("Hello"), "{reply}");
+}

@@ -76,6 +76,8 @@ pub trait AppStore: Send + Sync + 'static {
     async fn app_count(&self) -> StoreResult<u64>;
     /// The key with this hash, if any.
     async fn key(&self, hash: &[u8]) -> StoreResult<Option<KeyRecord>>;
+    /// Stores `key` for the app in place of any key with the same name (one transaction).
+    async fn replace_key(&self, app_id: &str, key: &NewKey, now: i64) -> StoreResult<()>;
     /// Turns identity verification (`userHash` on uid sign-in) on or off.
     async fn set_enforce_identity(&self, app_id: &str, enforce: bool) -> StoreResult<()>;
 }

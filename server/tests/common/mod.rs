@@ -121,6 +121,17 @@ impl TestApp {
         Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
     }
 
+    /// Starts the server on an empty data directory, so it creates the demo app (and its FAQ bot); the
+    /// credentials are the demo app's, as printed on the first start.
+    pub fn start_demo(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(dir.path(), &no_widget(dir.path()), extra);
+        let start = server.stdout.find('{').expect("credentials printed");
+        let end = server.stdout.rfind('}').unwrap();
+        let credentials: serde_json::Value = serde_json::from_str(&server.stdout[start..=end]).unwrap();
+        Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
+    }
+
     /// Kills the server with SIGKILL (no graceful shutdown) and starts it again on the same data directory,
     /// on a new port.
     pub fn restart(&mut self, extra: &[&str]) {

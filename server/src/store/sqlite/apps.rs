@@ -77,6 +77,21 @@ impl AppStore for SqliteStore {
         .transpose()
     }
 
+    async fn replace_key(&self, app_id: &str, key: &NewKey, now: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM api_keys WHERE app_id = ? AND name = ?").bind(app_id).bind(&key.name).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO api_keys (key_hash, app_id, name, scope, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&key.hash)
+            .bind(app_id)
+            .bind(&key.name)
+            .bind(key.scope.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn set_enforce_identity(&self, app_id: &str, enforce: bool) -> StoreResult<()> {
         sqlx::query("UPDATE apps SET enforce_identity = ? WHERE app_id = ?")
             .bind(enforce)
