@@ -1,22 +1,102 @@
-//! The root component: waits for the loader's config, checks it, and shows the panel or the problem.
+//! The root component: waits for the loader's config, checks it, signs in, and shows the panel or the
+//! problem.
 
 use confab_protocol::bridge::FrameMessage;
+use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::widget_config::{ConfigErrorCode, ConfigProblem, WidgetConfig};
 use leptos::ev;
 use leptos::prelude::*;
 
 use crate::bridge::{console_error, HostBridge};
+use crate::chat::{Chat, Peer};
 use crate::components::panel::Panel;
+use crate::i18n::{catalog, Catalog};
+use crate::net::http::Api;
+use crate::session;
 
 /// Where the frame is in its start-up.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 enum Phase {
     /// Waiting for the loader's config.
     Waiting,
-    /// Running with a good config.
-    Ready(WidgetConfig),
+    /// Signing in with a good config.
+    SigningIn,
+    /// Running.
+    Ready(Box<WidgetConfig>, Chat),
     /// Cannot go on.
     Failed(ConfigProblem),
+}
+
+/// Opens what the config asks for: `chatType` + `defaultChatID`, else (with `autoOpenFirstItem`) the first
+/// conversation.
+fn open_initial(chat: Chat, config: &WidgetConfig) {
+    let wanted = match (config.chat_type.as_deref(), config.default_chat_id.as_deref()) {
+        (Some("user"), Some(id)) => Some((ReceiverType::User, id.to_lowercase())),
+        (Some("group"), Some(id)) => Some((ReceiverType::Group, id.to_lowercase())),
+        _ => None,
+    };
+    let auto_first = config.auto_open_first_item;
+    chat.load_conversations(move |chat| {
+        let known = chat.conversations.with_untracked(|list| {
+            list.iter().find(|c| wanted.as_ref().is_some_and(|(kind, id)| c.peer.kind == *kind && c.peer.id == *id)).map(|c| c.peer.clone())
+        });
+        match (known, wanted) {
+            (Some(peer), _) => chat.open(peer),
+            (None, Some((kind, id))) => {
+                leptos::task::spawn_local(async move {
+                    let (api, token) = chat.rest();
+                    let me = chat.me.get_untracked().uid;
+                    let peer = match kind {
+                        ReceiverType::User => api
+                            .get::<confab_protocol::rest::Data<confab_protocol::rest::users::User>>(&format!("/users/{}", crate::net::http::encode(&id)), &token)
+                            .await
+                            .map(|u| Peer::user(&me, &u.data)),
+                        ReceiverType::Group => api
+                            .get::<confab_protocol::rest::Data<confab_protocol::rest::groups::Group>>(&format!("/groups/{}", crate::net::http::encode(&id)), &token)
+                            .await
+                            .map(|g| Peer::group(&g.data)),
+                    };
+                    match peer {
+                        Ok(peer) => chat.open(peer),
+                        Err(e) => console_error(&format!("Confab: cannot open {id}: {}", e.message())),
+                    }
+                });
+            }
+            (None, None) if auto_first => {
+                if let Some(first) = chat.conversations.with_untracked(|list| list.first().map(|c| c.peer.clone())) {
+                    chat.open(first);
+                }
+            }
+            _ => {}
+        }
+    });
+}
+
+/// Signs in and starts the chat; reports a refusal to the host.
+fn start(config: WidgetConfig, text: &'static Catalog, bridge: Option<HostBridge>, set_phase: WriteSignal<Phase>) {
+    set_phase.set(Phase::SigningIn);
+    leptos::task::spawn_local(async move {
+        let api = Api::here(&config.app_id);
+        match session::sign_in(&api, &config).await {
+            Ok((signed_in, new_guest)) => {
+                let app_id = config.app_id.clone();
+                let token = signed_in.auth_token.clone();
+                let remember: Option<Box<dyn FnOnce()>> =
+                    new_guest.then(|| Box::new(move || session::remember_guest(&app_id, &token)) as Box<dyn FnOnce()>);
+                let chat = Chat::start(api, signed_in.auth_token, signed_in.user, text, remember);
+                open_initial(chat, &config);
+                set_phase.set(Phase::Ready(Box::new(config), chat));
+            }
+            Err(e) => {
+                let problem = ConfigProblem { code: ConfigErrorCode::SignInFailed, field: None, message: format!("sign-in failed: {}", e.message()) };
+                console_error(&format!("Confab: {}", problem.message));
+                if let Some(bridge) = &bridge {
+                    bridge.send(&FrameMessage::Error { problem: problem.clone() });
+                }
+                set_phase.set(Phase::Failed(problem));
+            }
+        }
+    });
 }
 
 /// The chat frame's root.
@@ -31,13 +111,25 @@ pub fn App() -> impl IntoView {
             message: "the chat frame must be embedded by the Confab loader".into(),
         }),
     });
+    let text = RwSignal::new(catalog(None));
 
     if let Some(bridge) = bridge.clone() {
         let listener_bridge = bridge.clone();
         let handle = window_event_listener(ev::message, move |event| {
             let Some(FrameMessage::Config { config }) = listener_bridge.receive(&event) else { return };
+            if !matches!(phase.get_untracked(), Phase::Waiting) {
+                return;
+            }
             match config.problems(None).into_iter().next() {
-                None => set_phase.set(Phase::Ready(config)),
+                None => {
+                    let strings = catalog(config.language.as_deref());
+                    text.set(strings);
+                    if let Some(root) = document().document_element() {
+                        let _ = root.set_attribute("lang", strings.tag);
+                        let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
+                    }
+                    start(config, strings, Some(listener_bridge.clone()), set_phase);
+                }
                 Some(problem) => {
                     console_error(&format!("Confab: {}", problem.message));
                     listener_bridge.send(&FrameMessage::Error { problem: problem.clone() });
@@ -54,10 +146,18 @@ pub fn App() -> impl IntoView {
             bridge.send(&FrameMessage::Close);
         }
     });
+    let docked = move || matches!(phase.get_untracked(), Phase::Ready(ref config, _) if config.is_docked);
+    let on_key = window_event_listener(ev::keydown, move |event| {
+        if event.key() == "Escape" && docked() {
+            close.run(());
+        }
+    });
+    on_cleanup(move || on_key.remove());
 
     move || match phase.get() {
-        Phase::Waiting => view! { <div class="status" aria-busy="true">"Loading chat…"</div> }.into_any(),
-        Phase::Ready(config) => view! { <Panel config=config on_close=close /> }.into_any(),
+        Phase::Waiting => view! { <div class="status" aria-busy="true">{text.get().loading}</div> }.into_any(),
+        Phase::SigningIn => view! { <div class="status" aria-busy="true">{text.get().signing_in}</div> }.into_any(),
+        Phase::Ready(config, chat) => view! { <Panel config=*config chat=chat on_close=close /> }.into_any(),
         Phase::Failed(problem) => view! {
             <div class="status status-error" role="alert">{problem.message}</div>
         }

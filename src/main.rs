@@ -1,12 +1,20 @@
 //! The Confab chat panel: a Leptos app (client-side rendering) that runs inside the chat iframe.
 //!
 //! - [`bridge`]: the `postMessage` channel to the loader on the host page.
-//! - [`app`]: the root component: waits for the config, then shows the panel or the problem.
+//! - [`app`]: the root component: waits for the config, signs in, then shows the panel or the problem.
+//! - [`session`]: sign-in in the config's mode, and the remembered guest.
+//! - [`net`]: REST calls and the realtime WebSocket.
+//! - [`chat`]: the chat's state and actions.
+//! - [`i18n`]: every string, per language.
 //! - [`components`]: the panel's parts.
 
 mod app;
 mod bridge;
+mod chat;
 mod components;
+mod i18n;
+mod net;
+mod session;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

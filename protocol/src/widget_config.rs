@@ -93,11 +93,13 @@ pub enum ConfigErrorCode {
     WidgetAlreadyStarted,
     /// The chat frame did not load or did not answer in time.
     FrameLoadFailed,
+    /// The server refused the sign-in (wrong key, unknown user, bad `userHash`, revoked token).
+    SignInFailed,
 }
 
 impl ConfigErrorCode {
     /// Every code, for the loader spec and tests.
-    pub const ALL: [ConfigErrorCode; 7] = [
+    pub const ALL: [ConfigErrorCode; 8] = [
         Self::ConfigNotObject,
         Self::ConfigMissingField,
         Self::ConfigInvalidField,
@@ -105,6 +107,7 @@ impl ConfigErrorCode {
         Self::ConfigMountNotFound,
         Self::WidgetAlreadyStarted,
         Self::FrameLoadFailed,
+        Self::SignInFailed,
     ];
 
     /// The code as it appears on the wire.
@@ -117,6 +120,7 @@ impl ConfigErrorCode {
             Self::ConfigMountNotFound => "CONFIG_MOUNT_NOT_FOUND",
             Self::WidgetAlreadyStarted => "WIDGET_ALREADY_STARTED",
             Self::FrameLoadFailed => "FRAME_LOAD_FAILED",
+            Self::SignInFailed => "SIGN_IN_FAILED",
         }
     }
 }

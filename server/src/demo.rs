@@ -152,9 +152,14 @@ pub fn snippet_for(demo: &DemoApp, chat_origin: &str) -> String {
         .replace("AUTH_KEY", &demo.auth_key)
 }
 
-/// The demo host page: a plain page with the snippet pasted in, served by this server.
+/// The demo host page: a plain page with the snippet pasted in, served by this server, opening the chat
+/// with the FAQ bot.
 pub fn page(demo: &DemoApp) -> String {
-    PAGE.replace("<!-- CONFAB SNIPPET -->", &snippet_for(demo, ""))
+    let snippet = snippet_for(demo, "").replace(
+        "mode: \"guest\",",
+        &format!("mode: \"guest\",\n      chatType: \"user\",\n      defaultChatID: \"{FAQ_BOT_UID}\","),
+    );
+    PAGE.replace("<!-- CONFAB SNIPPET -->", &snippet)
         .replace("APP_ID", &demo.app_id)
         .replace("REGION", &demo.region)
 }

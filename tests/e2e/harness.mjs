@@ -125,3 +125,15 @@ export async function newPage(browser, viewport = { width: 1280, height: 800 }) 
   page.on("pageerror", (e) => page.pageErrors.push(String(e)));
   return page;
 }
+
+/** Calls the server's REST API with the app's REST API key; resolves the parsed answer or throws. */
+export async function rest(server, method, path, body) {
+  const response = await fetch(`${server.base}/v3${path}`, {
+    method,
+    headers: { appid: server.credentials.appId, apikey: server.credentials.apiKey, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}

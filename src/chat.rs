@@ -1,0 +1,614 @@
+//! The signed-in chat: the visitor, their conversations, the open conversation's messages, the connection,
+//! and everything that changes them — REST loads, realtime frames, and sends.
+//!
+//! Sends go over the WebSocket with a `muid`: a message shows at once as pending, is confirmed when the
+//! server's `ack` (or the echoed `message`) carries the same `muid`, and waits in the outbox while the
+//! connection is down; on reconnect the outbox is sent again, and the server's `muid` idempotency makes
+//! each message stored exactly once.
+
+use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
+use confab_protocol::realtime::{ClientFrame, PresenceStatus, ReceiptKind, ServerFrame, TypingState};
+use confab_protocol::rest::conversations::{Conversation, ConversationWith};
+use confab_protocol::rest::groups::Group;
+use confab_protocol::rest::messages::{Category, Message, MessageData, MessagePage, ReceiverType, SendMessage};
+use confab_protocol::rest::users::User;
+use confab_protocol::rest::Page;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::i18n::Catalog;
+use crate::net::http::{encode, Api};
+use crate::net::socket::{Socket, SocketEvent};
+
+/// The body of a join without a password.
+#[derive(serde::Serialize)]
+struct JoinBody {}
+
+/// Messages loaded per history page.
+pub const PAGE_SIZE: u32 = 30;
+/// How long a typing indicator lasts without a new `started`.
+const TYPING_TTL_MS: f64 = 6000.0;
+
+/// The user or group a conversation is with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peer {
+    /// User or group.
+    pub kind: ReceiverType,
+    /// uid or guid.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar or icon URL.
+    pub avatar: Option<String>,
+    /// The conversation's id.
+    pub conversation_id: String,
+    /// For a group: whether the visitor is a member.
+    pub joined: bool,
+}
+
+impl Peer {
+    /// The peer for a user.
+    pub fn user(me: &str, user: &User) -> Self {
+        Self {
+            kind: ReceiverType::User,
+            id: user.uid.clone(),
+            name: user.name.clone(),
+            avatar: user.avatar.clone(),
+            conversation_id: direct_conversation_id(me, &user.uid),
+            joined: true,
+        }
+    }
+
+    /// The peer for a group.
+    pub fn group(group: &Group) -> Self {
+        Self {
+            kind: ReceiverType::Group,
+            id: group.guid.clone(),
+            name: group.name.clone(),
+            avatar: group.icon.clone(),
+            conversation_id: group_conversation_id(&group.guid),
+            joined: group.has_joined,
+        }
+    }
+}
+
+/// One conversation in the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationItem {
+    /// Who it is with.
+    pub peer: Peer,
+    /// Its newest message.
+    pub last: Option<Message>,
+    /// Messages from others not read yet.
+    pub unread: u64,
+    /// Newest activity, Unix seconds.
+    pub updated_at: i64,
+}
+
+/// Where an own message stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendState {
+    /// Stored by the server (or not the visitor's).
+    Stored,
+    /// Waiting for the server.
+    Pending,
+    /// Refused; the reason.
+    Failed(String),
+}
+
+/// A message in the open conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Stable key: the `muid` of own sends, else `id:<id>`.
+    pub key: String,
+    /// The message (for a pending send, as it will be stored).
+    pub message: Message,
+    /// Where it stands.
+    pub state: SendState,
+}
+
+impl Item {
+    fn stored(message: Message) -> Self {
+        let key = message.muid.clone().unwrap_or_else(|| format!("id:{}", message.id));
+        Self { key, message, state: SendState::Stored }
+    }
+
+    /// The numeric id, 0 while pending.
+    pub fn id(&self) -> u64 {
+        self.message.id.parse().unwrap_or(0)
+    }
+}
+
+/// The connection as the visitor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Connecting for the first time.
+    Connecting,
+    /// Connected.
+    Online,
+    /// Lost; reconnecting.
+    Offline,
+    /// Connected again after being lost (shown for a moment).
+    Restored,
+    /// The session ended (token revoked).
+    Ended,
+}
+
+/// History paging of the open conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// More may be loaded.
+    More,
+    /// Loading a page.
+    Loading,
+    /// Everything is loaded.
+    Complete,
+}
+
+/// Who is typing where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typist {
+    /// The conversation.
+    pub conversation_id: String,
+    /// The typer's uid.
+    pub uid: String,
+    /// Until when (ms since the epoch).
+    pub until: f64,
+}
+
+/// Non-reactive parts: the API, the token, the socket, the outbox.
+struct Session {
+    api: Api,
+    token: String,
+    socket: Option<Socket>,
+    outbox: Vec<(String, SendMessage)>,
+    on_first_send: Option<Box<dyn FnOnce()>>,
+}
+
+/// The chat's reactive state and its actions. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    /// The signed-in visitor.
+    pub me: RwSignal<User>,
+    /// Conversations, newest first.
+    pub conversations: RwSignal<Vec<ConversationItem>>,
+    /// The open conversation.
+    pub active: RwSignal<Option<Peer>>,
+    /// Its messages, oldest first.
+    pub messages: RwSignal<Vec<Item>>,
+    /// Its history paging.
+    pub history: RwSignal<History>,
+    /// The connection.
+    pub link: RwSignal<Link>,
+    /// Who is typing.
+    pub typists: RwSignal<Vec<Typist>>,
+    /// Per conversation, the newest of the visitor's messages the other side read / got.
+    pub read_marks: RwSignal<HashMap<String, (u64, u64)>>,
+    /// uids known online.
+    pub online: RwSignal<HashMap<String, bool>>,
+    /// Names of users seen (for group senders and typing).
+    pub names: RwSignal<HashMap<String, String>>,
+    /// Whether the panel is on screen (docked panels may be closed).
+    pub visible: RwSignal<bool>,
+    /// The strings.
+    pub text: &'static Catalog,
+    session: StoredValue<Rc<RefCell<Session>>, LocalStorage>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn new_muid() -> String {
+    format!("w{:x}{:08x}", now_ms() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32)
+}
+
+impl Chat {
+    /// The chat of `me`, signed in with `token` on `api`; connects the socket and loads the conversations.
+    /// `on_first_send` runs once, after the first message the visitor sent was stored.
+    pub fn start(api: Api, token: String, me: User, text: &'static Catalog, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
+        let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send };
+        let chat = Self {
+            me: RwSignal::new(me),
+            conversations: RwSignal::new(Vec::new()),
+            active: RwSignal::new(None),
+            messages: RwSignal::new(Vec::new()),
+            history: RwSignal::new(History::Complete),
+            link: RwSignal::new(Link::Connecting),
+            typists: RwSignal::new(Vec::new()),
+            read_marks: RwSignal::new(HashMap::new()),
+            online: RwSignal::new(HashMap::new()),
+            names: RwSignal::new(HashMap::new()),
+            visible: RwSignal::new(true),
+            text,
+            session: StoredValue::new_local(Rc::new(RefCell::new(session))),
+        };
+        let (origin, app_id, token) = chat.with_session(|s| (s.api.origin.clone(), s.api.app_id.clone(), s.token.clone()));
+        let socket = Socket::connect(&origin, &app_id, &token, move |event| chat.on_socket(event));
+        chat.with_session(|s| s.socket = Some(socket));
+        chat
+    }
+
+    fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        let session = self.session.get_value();
+        let mut session = session.borrow_mut();
+        f(&mut session)
+    }
+
+    /// The REST API and the session token, for calls the chat does not wrap.
+    pub fn rest(&self) -> (Api, String) {
+        self.with_session(|s| (s.api.clone(), s.token.clone()))
+    }
+
+    fn send_frame(&self, frame: &ClientFrame) -> bool {
+        let socket = self.with_session(|s| s.socket.clone());
+        socket.is_some_and(|socket| socket.send(frame))
+    }
+
+    /// Stops the socket (logout).
+    pub fn stop(&self) {
+        if let Some(socket) = self.with_session(|s| s.socket.take()) {
+            socket.stop();
+        }
+    }
+
+    /// Loads the conversation list; `then` runs after it is in.
+    pub fn load_conversations(&self, then: impl FnOnce(Self) + 'static) {
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            let (api, token) = chat.rest();
+            match api.get::<Page<Conversation>>("/conversations?perPage=100", &token).await {
+                Ok(page) => {
+                    let me = chat.me.get_untracked().uid;
+                    let items: Vec<ConversationItem> = page.data.into_iter().map(|c| item_of(&me, c)).collect();
+                    chat.names.update(|names| {
+                        for item in &items {
+                            if item.peer.kind == ReceiverType::User {
+                                names.insert(item.peer.id.clone(), item.peer.name.clone());
+                            }
+                        }
+                    });
+                    if let Some(socket) = chat.with_session(|s| s.socket.clone()) {
+                        for item in &items {
+                            if let Some(last) = &item.last {
+                                socket.saw(&last.id);
+                            }
+                        }
+                    }
+                    chat.conversations.set(items);
+                }
+                Err(e) => crate::bridge::console_error(&format!("Confab: cannot load conversations: {}", e.message())),
+            }
+            then(chat);
+        });
+    }
+
+    /// Opens the conversation with `peer`: loads its newest page and marks it read.
+    pub fn open(&self, peer: Peer) {
+        let chat = *self;
+        self.messages.set(Vec::new());
+        self.history.set(History::Loading);
+        self.active.set(Some(peer.clone()));
+        leptos::task::spawn_local(async move {
+            let (api, token) = chat.rest();
+            if peer.kind == ReceiverType::Group && !peer.joined {
+                let joined = api
+                    .call::<serde::de::IgnoredAny>("POST", &format!("/groups/{}/join", encode(&peer.id)), &crate::net::http::Credential::Token(token.clone()), Some(&JoinBody {}))
+                    .await;
+                if let Err(e) = joined {
+                    crate::bridge::console_error(&format!("Confab: cannot join {}: {}", peer.id, e.message()));
+                }
+            }
+            let page = chat.fetch_page(&api, &token, &peer, None).await;
+            if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) {
+                return;
+            }
+            match page {
+                Ok(messages) => {
+                    let complete = messages.len() < PAGE_SIZE as usize;
+                    chat.messages.update(|list| {
+                        // Keep anything that arrived live while the page loaded.
+                        let mut merged: Vec<Item> = messages.into_iter().map(Item::stored).collect();
+                        for item in list.drain(..) {
+                            if !merged.iter().any(|m| m.key == item.key) {
+                                merged.push(item);
+                            }
+                        }
+                        *list = merged;
+                    });
+                    chat.history.set(if complete { History::Complete } else { History::More });
+                    chat.mark_read();
+                }
+                Err(e) => {
+                    crate::bridge::console_error(&format!("Confab: cannot load messages: {}", e.message()));
+                    chat.history.set(History::More);
+                }
+            }
+        });
+    }
+
+    async fn fetch_page(&self, api: &Api, token: &str, peer: &Peer, before: Option<u64>) -> Result<Vec<Message>, crate::net::http::CallError> {
+        let base = match peer.kind {
+            ReceiverType::User => format!("/users/{}/messages", encode(&peer.id)),
+            ReceiverType::Group => format!("/groups/{}/messages", encode(&peer.id)),
+        };
+        let cursor = before.map(|id| format!("&id={id}")).unwrap_or_default();
+        let page: MessagePage = api.get(&format!("{base}?limit={PAGE_SIZE}&affix=prepend{cursor}"), token).await?;
+        let mut messages = page.data;
+        messages.sort_by_key(|m| m.id.parse::<u64>().unwrap_or(0));
+        Ok(messages)
+    }
+
+    /// Loads the page before the oldest message shown.
+    pub fn load_older(&self) {
+        if self.history.get_untracked() != History::More {
+            return;
+        }
+        let Some(peer) = self.active.get_untracked() else { return };
+        let oldest = self.messages.with_untracked(|list| list.iter().map(Item::id).filter(|id| *id > 0).min());
+        let Some(oldest) = oldest else { return };
+        self.history.set(History::Loading);
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            let (api, token) = chat.rest();
+            match chat.fetch_page(&api, &token, &peer, Some(oldest)).await {
+                Ok(older) => {
+                    if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) {
+                        return;
+                    }
+                    let complete = older.len() < PAGE_SIZE as usize;
+                    chat.messages.update(|list| {
+                        let mut merged: Vec<Item> = older.into_iter().map(Item::stored).collect();
+                        merged.append(list);
+                        *list = merged;
+                    });
+                    chat.history.set(if complete { History::Complete } else { History::More });
+                }
+                Err(_) => chat.history.set(History::More),
+            }
+        });
+    }
+
+    /// Sends `text` to the open conversation.
+    pub fn send_text(&self, text: &str) {
+        let Some(peer) = self.active.get_untracked() else { return };
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let muid = new_muid();
+        let body = SendMessage {
+            receiver: peer.id.clone(),
+            receiver_type: peer.kind,
+            category: None,
+            message_type: "text".into(),
+            data: MessageData { text: Some(text.to_owned()), ..MessageData::default() },
+            muid: Some(muid.clone()),
+            tags: None,
+        };
+        let me = self.me.get_untracked().uid;
+        let pending = Message {
+            id: String::new(),
+            muid: Some(muid.clone()),
+            conversation_id: peer.conversation_id.clone(),
+            sender: me,
+            receiver: peer.id.clone(),
+            receiver_type: peer.kind,
+            category: Category::Message,
+            message_type: "text".into(),
+            data: body.data.clone(),
+            tags: Vec::new(),
+            sent_at: (now_ms() / 1000.0) as i64,
+            updated_at: None,
+            edited_at: None,
+            edited_by: None,
+            deleted_at: None,
+            deleted_by: None,
+        };
+        self.messages.update(|list| list.push(Item { key: muid.clone(), message: pending, state: SendState::Pending }));
+        self.with_session(|s| s.outbox.push((muid, body.clone())));
+        self.send_frame(&ClientFrame::Send { message: body });
+        self.typing(false);
+    }
+
+    /// Sends a failed message again.
+    pub fn retry(&self, key: &str) {
+        let Some(item) = self.messages.with_untracked(|list| list.iter().find(|i| i.key == key).cloned()) else { return };
+        let body = SendMessage {
+            receiver: item.message.receiver.clone(),
+            receiver_type: item.message.receiver_type,
+            category: None,
+            message_type: item.message.message_type.clone(),
+            data: item.message.data.clone(),
+            muid: Some(item.key.clone()),
+            tags: None,
+        };
+        self.set_state(key, SendState::Pending);
+        self.with_session(|s| s.outbox.push((item.key.clone(), body.clone())));
+        self.send_frame(&ClientFrame::Send { message: body });
+    }
+
+    /// Tells the other side the visitor started or stopped typing.
+    pub fn typing(&self, started: bool) {
+        let Some(peer) = self.active.get_untracked() else { return };
+        let state = if started { TypingState::Started } else { TypingState::Ended };
+        self.send_frame(&ClientFrame::Typing { receiver: peer.id, receiver_type: peer.kind, state });
+    }
+
+    fn set_state(&self, key: &str, state: SendState) {
+        self.messages.update(|list| {
+            if let Some(item) = list.iter_mut().find(|i| i.key == key) {
+                item.state = state;
+            }
+        });
+    }
+
+    /// Marks the open conversation read up to its newest message from someone else.
+    pub fn mark_read(&self) {
+        if !self.visible.get_untracked() {
+            return;
+        }
+        let Some(peer) = self.active.get_untracked() else { return };
+        let me = self.me.get_untracked().uid;
+        let newest = self.messages.with_untracked(|list| list.iter().rev().find(|i| i.message.sender != me && i.id() > 0).map(|i| i.message.id.clone()));
+        if let Some(id) = newest {
+            self.send_frame(&ClientFrame::Receipt { kind: ReceiptKind::Read, conversation_id: peer.conversation_id.clone(), message_id: id });
+        }
+        self.conversations.update(|list| {
+            if let Some(item) = list.iter_mut().find(|c| c.peer.conversation_id == peer.conversation_id) {
+                item.unread = 0;
+            }
+        });
+    }
+
+    /// The total of unread messages over all conversations.
+    pub fn unread_total(&self) -> u64 {
+        self.conversations.with(|list| list.iter().map(|c| c.unread).sum())
+    }
+
+    fn on_socket(&self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => {
+                let was = self.link.get_untracked();
+                self.link.set(if matches!(was, Link::Offline) { Link::Restored } else { Link::Online });
+                if was == Link::Offline {
+                    let link = self.link;
+                    set_timeout(move || if link.get_untracked() == Link::Restored { link.set(Link::Online) }, Duration::from_secs(3));
+                }
+                let outbox = self.with_session(|s| s.outbox.clone());
+                for (_, body) in outbox {
+                    self.send_frame(&ClientFrame::Send { message: body });
+                }
+            }
+            SocketEvent::Down => self.link.set(Link::Offline),
+            SocketEvent::Ended(_) => self.link.set(Link::Ended),
+            SocketEvent::Frame(frame) => self.on_frame(*frame),
+        }
+    }
+
+    fn on_frame(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Message { message } => self.on_message(message),
+            ServerFrame::Ack { message, .. } => self.on_message(message),
+            ServerFrame::MessageEdited { message } | ServerFrame::MessageDeleted { message } => {
+                self.messages.update(|list| {
+                    if let Some(item) = list.iter_mut().find(|i| i.message.id == message.id) {
+                        item.message = message.clone();
+                    }
+                });
+            }
+            ServerFrame::Error { error, reference: Some(muid) } => {
+                self.with_session(|s| s.outbox.retain(|(m, _)| *m != muid));
+                self.set_state(&muid, SendState::Failed(error.message));
+            }
+            ServerFrame::Typing { sender, receiver, receiver_type, state } => {
+                let me = self.me.get_untracked().uid;
+                let conversation_id = match receiver_type {
+                    ReceiverType::User => direct_conversation_id(&sender, &receiver),
+                    ReceiverType::Group => group_conversation_id(&receiver),
+                };
+                if sender == me {
+                    return;
+                }
+                self.typists.update(|list| {
+                    list.retain(|t| !(t.uid == sender && t.conversation_id == conversation_id) && t.until > now_ms());
+                    if state == TypingState::Started {
+                        list.push(Typist { conversation_id, uid: sender, until: now_ms() + TYPING_TTL_MS });
+                    }
+                });
+                let typists = self.typists;
+                set_timeout(move || typists.update(|list| list.retain(|t| t.until > now_ms())), Duration::from_millis(TYPING_TTL_MS as u64 + 50));
+            }
+            ServerFrame::Receipt { kind, uid, conversation_id, message_id, .. } => {
+                if uid == self.me.get_untracked().uid {
+                    return;
+                }
+                let id: u64 = message_id.parse().unwrap_or(0);
+                self.read_marks.update(|marks| {
+                    let entry = marks.entry(conversation_id).or_insert((0, 0));
+                    if kind == ReceiptKind::Read {
+                        entry.0 = entry.0.max(id);
+                    }
+                    entry.1 = entry.1.max(id);
+                });
+            }
+            ServerFrame::Presence { uid, status, .. } => {
+                self.online.update(|online| {
+                    online.insert(uid, status == PresenceStatus::Online);
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_message(&self, message: Message) {
+        if let Some(socket) = self.with_session(|s| s.socket.clone()) {
+            socket.saw(&message.id);
+        }
+        let me = self.me.get_untracked().uid;
+        let mine = message.sender == me;
+        if let Some(muid) = message.muid.as_ref().filter(|_| mine) {
+            let first = self.with_session(|s| {
+                s.outbox.retain(|(m, _)| m != muid);
+                s.on_first_send.take()
+            });
+            if let Some(remember) = first {
+                remember();
+            }
+        }
+        if let Some(entities) = &message.data.entities {
+            if let Some(name) = entities.pointer("/sender/entity/name").and_then(|v| v.as_str()) {
+                self.names.update(|names| {
+                    names.insert(message.sender.clone(), name.to_owned());
+                });
+            }
+        }
+        let active = self.active.get_untracked().is_some_and(|p| p.conversation_id == message.conversation_id);
+        if active {
+            let item = Item::stored(message.clone());
+            self.messages.update(|list| match list.iter_mut().find(|i| i.key == item.key || (!item.message.id.is_empty() && i.message.id == item.message.id)) {
+                Some(existing) => *existing = item,
+                None => list.push(item),
+            });
+            self.typists.update(|list| list.retain(|t| !(t.uid == message.sender && t.conversation_id == message.conversation_id)));
+        }
+        let counts = !mine && message.category != Category::Action && !(active && self.visible.get_untracked());
+        let known = self.conversations.with_untracked(|list| list.iter().any(|c| c.peer.conversation_id == message.conversation_id));
+        if known {
+            self.conversations.update(|list| {
+                if let Some(pos) = list.iter().position(|c| c.peer.conversation_id == message.conversation_id) {
+                    let mut item = list.remove(pos);
+                    item.updated_at = message.sent_at;
+                    item.last = Some(message.clone());
+                    if counts {
+                        item.unread += 1;
+                    }
+                    list.insert(0, item);
+                }
+            });
+        } else {
+            self.load_conversations(|_| {});
+        }
+        if active && !mine {
+            self.mark_read();
+        } else if !mine {
+            self.send_frame(&ClientFrame::Receipt {
+                kind: ReceiptKind::Delivered,
+                conversation_id: message.conversation_id.clone(),
+                message_id: message.id.clone(),
+            });
+        }
+    }
+}
+
+/// The list item for a conversation from the API.
+fn item_of(me: &str, conversation: Conversation) -> ConversationItem {
+    let peer = match &conversation.conversation_with {
+        ConversationWith::User(user) => Peer::user(me, user),
+        ConversationWith::Group(group) => Peer::group(group),
+    };
+    ConversationItem { peer, last: conversation.last_message, unread: conversation.unread_message_count, updated_at: conversation.updated_at }
+}

@@ -1,0 +1,229 @@
+//! The open conversation's messages: a `role="log"` list (new messages are announced politely), day
+//! separators, own and others' messages told apart, sender names in groups, send state marks, edited and
+//! deleted messages, action messages, and the typing line. Older pages load when the visitor scrolls to
+//! the top; the view stays at the bottom while the visitor is there.
+
+use confab_protocol::rest::messages::{Category, Message, ReceiverType};
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use super::rich_text::RichText;
+use crate::chat::{Chat, History, Item, SendState};
+use crate::i18n::fill;
+
+/// A row of the log.
+#[derive(Debug, Clone, PartialEq)]
+enum Row {
+    /// The start of a day.
+    Day(String),
+    /// A message.
+    Message(Item),
+}
+
+fn date_of(seconds: i64) -> js_sys::Date {
+    js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0))
+}
+
+fn day_key(date: &js_sys::Date) -> (u32, u32, u32) {
+    (date.get_full_year(), date.get_month(), date.get_date())
+}
+
+/// "Today", "Yesterday", or the local date.
+fn day_label(chat: &Chat, seconds: i64) -> String {
+    let date = date_of(seconds);
+    let today = js_sys::Date::new_0();
+    let yesterday = js_sys::Date::new(&JsValue::from_f64(today.get_time() - 86_400_000.0));
+    if day_key(&date) == day_key(&today) {
+        chat.text.today.to_owned()
+    } else if day_key(&date) == day_key(&yesterday) {
+        chat.text.yesterday.to_owned()
+    } else {
+        date.to_locale_date_string(chat.text.tag, &JsValue::UNDEFINED).into()
+    }
+}
+
+/// `HH:MM`, local time.
+fn time_label(seconds: i64) -> String {
+    let date = date_of(seconds);
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// The sentence for an action message ("Ann joined").
+pub fn action_text(chat: &Chat, message: &Message) -> String {
+    let entities = message.data.entities.as_ref();
+    let on = entities.and_then(|e| e.pointer("/on/uid")).and_then(|v| v.as_str()).unwrap_or_default();
+    let name = chat.names.with_untracked(|n| n.get(on).cloned()).unwrap_or_else(|| on.to_owned());
+    let t = chat.text;
+    let template = match message.data.action.as_deref() {
+        Some("joined") => t.joined,
+        Some("left") => t.left,
+        Some("added") => t.added,
+        Some("kicked") => t.kicked,
+        Some("banned") => t.banned,
+        Some("unbanned") => t.unbanned,
+        Some("scopeChanged") => t.scope_changed,
+        Some("edited") => return t.edited.to_owned(),
+        Some("deleted") => return t.deleted.to_owned(),
+        _ => return String::new(),
+    };
+    fill(template, &name)
+}
+
+fn rows(items: &[Item], chat: &Chat) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(items.len() + 4);
+    let mut last_day = None;
+    for item in items {
+        // Edits and deletes show on the message itself.
+        if item.message.category == Category::Action && item.message.message_type == "message" {
+            continue;
+        }
+        let day = day_key(&date_of(item.message.sent_at));
+        if last_day != Some(day) {
+            last_day = Some(day);
+            rows.push(Row::Day(day_label(chat, item.message.sent_at)));
+        }
+        rows.push(Row::Message(item.clone()));
+    }
+    rows
+}
+
+fn row_key(row: &Row) -> String {
+    match row {
+        Row::Day(label) => format!("day:{label}"),
+        Row::Message(item) => format!("{}:{}:{:?}:{}", item.key, item.message.id, item.state, item.message.updated_at.unwrap_or(0)),
+    }
+}
+
+/// One message.
+fn message_view(chat: Chat, item: Item) -> AnyView {
+    let t = chat.text;
+    let message = item.message.clone();
+    if message.category == Category::Action {
+        return view! { <li class="action">{action_text(&chat, &message)}</li> }.into_any();
+    }
+    let me = chat.me.get_untracked().uid;
+    let mine = message.sender == me;
+    let group = message.receiver_type == ReceiverType::Group;
+    let sender = chat.names.with_untracked(|n| n.get(&message.sender).cloned()).unwrap_or_else(|| message.sender.clone());
+    let deleted = message.deleted_at.is_some();
+    let body = match (&message.data.text, deleted) {
+        (_, true) => view! { <span class="deleted">{t.deleted}</span> }.into_any(),
+        (Some(text), false) => view! { <RichText text=text.clone() /> }.into_any(),
+        (None, false) => {
+            let link = message.data.attachments.as_ref().and_then(|a| a.first()).map(|a| (a.url.clone(), a.name.clone().unwrap_or_else(|| a.url.clone())));
+            match link {
+                Some((url, name)) if url.starts_with("https://") || url.starts_with("http://") => {
+                    view! { <a href=url target="_blank" rel="noopener noreferrer nofollow">{name}</a> }.into_any()
+                }
+                _ => format!("[{}]", message.message_type).into_any(),
+            }
+        }
+    };
+    let id: u64 = message.id.parse().unwrap_or(0);
+    let conversation_id = message.conversation_id.clone();
+    let state = item.state.clone();
+    let key = item.key.clone();
+    let status = mine.then(|| {
+        move || {
+            let (label, class) = match &state {
+                SendState::Pending => (t.sending.to_owned(), "pending"),
+                SendState::Failed(why) => (format!("{}: {why}", t.not_sent), "failed"),
+                SendState::Stored => {
+                    let (read, delivered) = chat.read_marks.with(|m| m.get(&conversation_id).copied().unwrap_or((0, 0)));
+                    if read >= id {
+                        (t.read.to_owned(), "read")
+                    } else if delivered >= id {
+                        (t.delivered.to_owned(), "delivered")
+                    } else {
+                        (t.sent.to_owned(), "sent")
+                    }
+                }
+            };
+            view! { <span class=format!("mark {class}")>{label}</span> }
+        }
+    });
+    let retry = matches!(item.state, SendState::Failed(_)).then(|| {
+        let key = key.clone();
+        view! { <button type="button" class="retry" on:click=move |_| chat.retry(&key)>{t.retry}</button> }
+    });
+    view! {
+        <li class="message" class:own=mine class:other=!mine>
+            {(group && !mine).then(|| view! { <span class="sender">{sender.clone()}</span> })}
+            {(!group || mine).then(|| view! { <span class="sr-only">{if mine { t.you.to_owned() } else { sender.clone() }}": "</span> })}
+            <div class="bubble">{body}</div>
+            <span class="meta">
+                <time>{time_label(message.sent_at)}</time>
+                {(message.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">{t.edited}</span> })}
+                {status}
+                {retry}
+            </span>
+        </li>
+    }
+    .into_any()
+}
+
+/// The log of the open conversation.
+#[component]
+pub fn MessageLog(chat: Chat) -> impl IntoView {
+    let t = chat.text;
+    let scroller = NodeRef::<Div>::new();
+    // Whether the view sits at the bottom (then new messages keep it there).
+    let stick = StoredValue::new(true);
+    // The scroll height before older messages were added above, to keep the view where it was.
+    let restore = StoredValue::new(None::<i32>);
+
+    Effect::new(move |_| {
+        chat.messages.track();
+        let Some(el) = scroller.get() else { return };
+        request_animation_frame(move || {
+            if let Some(before) = restore.get_value() {
+                restore.set_value(None);
+                el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
+            } else if stick.get_value() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+    Effect::new(move |_| {
+        chat.active.track();
+        stick.set_value(true);
+    });
+
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get() else { return };
+        stick.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
+        if el.scroll_top() < 40 && chat.history.get_untracked() == History::More {
+            restore.set_value(Some(el.scroll_height()));
+            chat.load_older();
+        }
+    };
+
+    let typing = move || {
+        let active = chat.active.get()?.conversation_id;
+        let names: Vec<String> = chat.typists.with(|list| {
+            list.iter()
+                .filter(|t| t.conversation_id == active)
+                .map(|t| chat.names.with_untracked(|n| n.get(&t.uid).cloned()).unwrap_or_else(|| t.uid.clone()))
+                .collect()
+        });
+        (!names.is_empty()).then(|| fill(t.typing, &names.join(", ")))
+    };
+
+    view! {
+        <div class="log-scroller" node_ref=scroller on:scroll=on_scroll>
+            {move || (chat.history.get() == History::Loading).then(|| view! { <p class="loading">{t.loading}</p> })}
+            <ol class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=move || chat.active.get().map(|p| p.name).unwrap_or_default()>
+                <For
+                    each=move || chat.messages.with(|items| rows(items, &chat))
+                    key=row_key
+                    children=move |row| match row {
+                        Row::Day(label) => view! { <li class="day" role="separator">{label}</li> }.into_any(),
+                        Row::Message(item) => message_view(chat, item),
+                    }
+                />
+            </ol>
+        </div>
+        <p class="typing" aria-live="off">{typing}</p>
+    }
+}

@@ -1,0 +1,110 @@
+//! REST calls to `/v3` on the frame's own origin (the server that served it), with `fetch`.
+
+use confab_protocol::api_error::ApiErrorEnvelope;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// The credential a call carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// The app's auth-only key (sign-in).
+    AuthKey(String),
+    /// A signed-in user's session token.
+    Token(String),
+    /// Only `appid`.
+    None,
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallError {
+    /// The server answered with an error envelope.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The stable code.
+        code: String,
+        /// The server's sentence.
+        message: String,
+    },
+    /// No answer (offline, server down) or an unreadable one.
+    Network(String),
+}
+
+impl CallError {
+    /// A sentence for the console and `onError`.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Refused { code, message, .. } => format!("{code}: {message}"),
+            Self::Network(why) => why.clone(),
+        }
+    }
+}
+
+/// The REST API of the frame's server, for one app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    /// `https://chat.example.com`
+    pub origin: String,
+    /// The app.
+    pub app_id: String,
+}
+
+fn js_error(value: JsValue) -> CallError {
+    CallError::Network(value.as_string().or_else(|| js_sys::JSON::stringify(&value).ok().map(String::from)).unwrap_or_else(|| "network error".into()))
+}
+
+impl Api {
+    /// The API on the frame's own origin.
+    pub fn here(app_id: &str) -> Self {
+        let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+        Self { origin, app_id: app_id.to_owned() }
+    }
+
+    /// `method /v3{path}` with `credential` and an optional JSON `body`; the answer parsed as `T`.
+    pub async fn call<T: DeserializeOwned>(&self, method: &str, path: &str, credential: &Credential, body: Option<&impl Serialize>) -> Result<T, CallError> {
+        let init = RequestInit::new();
+        init.set_method(method);
+        let headers = web_sys::Headers::new().map_err(js_error)?;
+        headers.set("appid", &self.app_id).map_err(js_error)?;
+        match credential {
+            Credential::AuthKey(key) => headers.set("apikey", key).map_err(js_error)?,
+            Credential::Token(token) => headers.set("authtoken", token).map_err(js_error)?,
+            Credential::None => {}
+        }
+        if let Some(body) = body {
+            headers.set("content-type", "application/json").map_err(js_error)?;
+            let text = super::json::to_text(body).map_err(CallError::Network)?;
+            init.set_body(&JsValue::from_str(&text));
+        }
+        init.set_headers(&headers);
+        let request = Request::new_with_str_and_init(&format!("{}/v3{path}", self.origin), &init).map_err(js_error)?;
+        let window = web_sys::window().ok_or_else(|| CallError::Network("no window".into()))?;
+        let response: Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_error)?.unchecked_into();
+        let text = JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
+        if response.ok() {
+            return super::json::parse(&text).map_err(|e| CallError::Network(format!("unreadable answer: {e}")));
+        }
+        Err(match super::json::parse::<ApiErrorEnvelope>(&text) {
+            Ok(envelope) => CallError::Refused {
+                status: response.status(),
+                code: envelope.error.code.as_str().to_owned(),
+                message: envelope.error.message,
+            },
+            Err(_) => CallError::Network(format!("HTTP {}", response.status())),
+        })
+    }
+
+    /// `GET /v3{path}` with a session token.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CallError> {
+        self.call(&"GET", path, &Credential::Token(token.to_owned()), None::<&()>).await
+    }
+}
+
+/// `value` escaped for a URL path segment or query value.
+pub fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
