@@ -135,12 +135,22 @@ function Widget(c, mountEl) {
     if (m.type === M.ready) {
       clearTimeout(timer);
       ready = true;
-      frame.contentWindow.postMessage({ type: M.config, config: c }, apiOrigin);
+      frame.contentWindow.postMessage({ type: M.config, config: c, guestToken: c.mode === "guest" && store() || undefined }, apiOrigin);
       if (mountEl) frame.style.visibility = "visible";
       else if (open) show(true);
     } else if (m.type === M.close) show(false);
     else if (m.type === M.error && isObject(m.problem)) report(m.problem);
+    else if (m.type === M.remember && typeof m.token === "string" && c.mode === "guest") store(m.token);
   }
+  // The guest's token, in this site's storage: read with no argument, written with one, removed with "".
+  function store(token) {
+    var key = "confab:guest:" + c.appID;
+    try {
+      if (token === undefined) return localStorage.getItem(key);
+      if (token) localStorage.setItem(key, token); else localStorage.removeItem(key);
+    } catch (e) {}
+  }
+  this.forget = function () { store(""); };
   // Docked: the panel shows once the frame is ready, so a frame that fails to load never covers the page.
   function show(wanted) {
     if (!launcher) return;
@@ -226,7 +236,7 @@ var api = {
   closeChat: guard(function () { if (widget) widget.close(); return !!widget; }),
   chatWithUser: guard(chatWith("user")),
   chatWithGroup: guard(chatWith("group")),
-  logout: guard(function () { if (widget) { widget.destroy(); widget = null; emit("onLogout", {}); } return true; }),
+  logout: guard(function () { if (widget) { widget.forget(); widget.destroy(); widget = null; emit("onLogout", {}); } return true; }),
   validateConfig: function (config) { return check(config).problems; }
 };
 w.Confab = api;

@@ -73,16 +73,21 @@ fn open_initial(chat: Chat, config: &WidgetConfig) {
 }
 
 /// Signs in and starts the chat; reports a refusal to the host.
-fn start(config: WidgetConfig, text: &'static Catalog, bridge: Option<HostBridge>, set_phase: WriteSignal<Phase>) {
+fn start(config: WidgetConfig, guest_token: Option<String>, text: &'static Catalog, bridge: Option<HostBridge>, set_phase: WriteSignal<Phase>) {
     set_phase.set(Phase::SigningIn);
     leptos::task::spawn_local(async move {
         let api = Api::here(&config.app_id);
-        match session::sign_in(&api, &config).await {
+        match session::sign_in(&api, &config, guest_token).await {
             Ok((signed_in, new_guest)) => {
-                let app_id = config.app_id.clone();
                 let token = signed_in.auth_token.clone();
-                let remember: Option<Box<dyn FnOnce()>> =
-                    new_guest.then(|| Box::new(move || session::remember_guest(&app_id, &token)) as Box<dyn FnOnce()>);
+                let host = bridge.clone();
+                let remember: Option<Box<dyn FnOnce()>> = new_guest.then(|| {
+                    Box::new(move || {
+                        if let Some(host) = &host {
+                            host.send(&FrameMessage::Remember { token });
+                        }
+                    }) as Box<dyn FnOnce()>
+                });
                 let chat = Chat::start(api, signed_in.auth_token, signed_in.user, text, remember);
                 open_initial(chat, &config);
                 set_phase.set(Phase::Ready(Box::new(config), chat));
@@ -116,7 +121,7 @@ pub fn App() -> impl IntoView {
     if let Some(bridge) = bridge.clone() {
         let listener_bridge = bridge.clone();
         let handle = window_event_listener(ev::message, move |event| {
-            let Some(FrameMessage::Config { config }) = listener_bridge.receive(&event) else { return };
+            let Some(FrameMessage::Config { config, guest_token }) = listener_bridge.receive(&event) else { return };
             if !matches!(phase.get_untracked(), Phase::Waiting) {
                 return;
             }
@@ -128,7 +133,7 @@ pub fn App() -> impl IntoView {
                         let _ = root.set_attribute("lang", strings.tag);
                         let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
                     }
-                    start(config, strings, Some(listener_bridge.clone()), set_phase);
+                    start(config, guest_token, strings, Some(listener_bridge.clone()), set_phase);
                 }
                 Some(problem) => {
                     console_error(&format!("Confab: {}", problem.message));

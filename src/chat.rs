@@ -9,7 +9,7 @@
 use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
 use confab_protocol::realtime::{ClientFrame, PresenceStatus, ReceiptKind, ServerFrame, TypingState};
 use confab_protocol::rest::conversations::{Conversation, ConversationWith};
-use confab_protocol::rest::groups::Group;
+use confab_protocol::rest::groups::{Group, GroupMember};
 use confab_protocol::rest::messages::{Category, Message, MessageData, MessagePage, ReceiverType, SendMessage};
 use confab_protocol::rest::users::User;
 use confab_protocol::rest::Page;
@@ -302,6 +302,9 @@ impl Chat {
                     crate::bridge::console_error(&format!("Confab: cannot join {}: {}", peer.id, e.message()));
                 }
             }
+            if peer.kind == ReceiverType::Group {
+                chat.load_member_names(&api, &token, &peer.id).await;
+            }
             let page = chat.fetch_page(&api, &token, &peer, None).await;
             if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) {
                 return;
@@ -328,6 +331,18 @@ impl Chat {
                 }
             }
         });
+    }
+
+    /// Learns the names of a group's members (messages carry only uids).
+    async fn load_member_names(&self, api: &Api, token: &str, guid: &str) {
+        let path = format!("/groups/{}/members?perPage=1000", encode(guid));
+        if let Ok(page) = api.get::<Page<GroupMember>>(&path, token).await {
+            self.names.update(|names| {
+                for member in page.data {
+                    names.insert(member.uid, member.name);
+                }
+            });
+        }
     }
 
     async fn fetch_page(&self, api: &Api, token: &str, peer: &Peer, before: Option<u64>) -> Result<Vec<Message>, crate::net::http::CallError> {

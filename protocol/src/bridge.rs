@@ -1,8 +1,12 @@
 //! Messages between the loader on the host page and the chat frame, sent with `postMessage`.
 //!
 //! The frame announces [`FrameMessage::Ready`]; the loader answers with [`FrameMessage::Config`]; the frame
-//! then sends [`FrameMessage::Close`] when the visitor closes the panel and [`FrameMessage::Error`] when it
-//! cannot go on. Each side accepts messages only from the other's window and origin.
+//! then sends [`FrameMessage::Close`] when the visitor closes the panel, [`FrameMessage::Error`] when it
+//! cannot go on, and [`FrameMessage::Remember`] when a guest has written. Each side accepts messages only
+//! from the other's window and origin.
+//!
+//! A guest is remembered in the host page's own storage, kept by the loader: browsers that block
+//! third-party storage would forget anything the cross-site frame stored.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +24,15 @@ pub enum FrameMessage {
     Config {
         /// The config, known keys only, defaults applied.
         config: WidgetConfig,
+        /// Guest mode: the session token of the guest this browser remembers for the app, if any.
+        #[serde(rename = "guestToken", default, skip_serializing_if = "Option::is_none")]
+        guest_token: Option<String>,
+    },
+    /// Frame to loader: remember this guest's session token for the app (sent once the guest has written).
+    #[serde(rename = "confab:remember")]
+    Remember {
+        /// The guest's session token.
+        token: String,
     },
     /// Frame to loader: the visitor asked to close the panel.
     #[serde(rename = "confab:close")]
@@ -43,11 +56,13 @@ pub enum FrameMessageKind {
     Close,
     /// `confab:error`
     Error,
+    /// `confab:remember`
+    Remember,
 }
 
 impl FrameMessageKind {
     /// Every kind.
-    pub const ALL: [FrameMessageKind; 4] = [Self::Ready, Self::Config, Self::Close, Self::Error];
+    pub const ALL: [FrameMessageKind; 5] = [Self::Ready, Self::Config, Self::Close, Self::Error, Self::Remember];
 
     /// The `type` field on the wire.
     pub fn as_str(self) -> &'static str {
@@ -56,6 +71,7 @@ impl FrameMessageKind {
             Self::Config => "confab:config",
             Self::Close => "confab:close",
             Self::Error => "confab:error",
+            Self::Remember => "confab:remember",
         }
     }
 
@@ -66,6 +82,7 @@ impl FrameMessageKind {
             Self::Config => "config",
             Self::Close => "close",
             Self::Error => "error",
+            Self::Remember => "remember",
         }
     }
 }

@@ -68,7 +68,7 @@ fn frame_messages_use_the_kind_names_on_the_wire() {
     let ready = serde_json::to_value(FrameMessage::Ready).unwrap();
     assert_eq!(ready["type"], FrameMessageKind::Ready.as_str());
     let config: WidgetConfig = serde_json::from_value(serde_json::json!({"appID": "a"})).unwrap();
-    let msg = serde_json::to_value(FrameMessage::Config { config }).unwrap();
+    let msg = serde_json::to_value(FrameMessage::Config { config, guest_token: None }).unwrap();
     assert_eq!(msg["type"], FrameMessageKind::Config.as_str());
     assert_eq!(msg["config"]["width"], "400px");
     assert_eq!(msg["config"]["isDocked"], true);

@@ -55,7 +55,39 @@ impl Socket {
         };
         let socket = Self(Rc::new(RefCell::new(inner)));
         socket.open();
+        socket.follow_network();
         socket
+    }
+
+    /// Drops the connection at once when the browser goes offline (instead of waiting for a heartbeat to
+    /// fail), and reconnects at once when it is back.
+    fn follow_network(&self) {
+        let Some(window) = web_sys::window() else { return };
+        let me = self.clone();
+        let offline = Closure::<dyn FnMut()>::new(move || {
+            let socket = me.0.borrow_mut().socket.take();
+            if let Some(socket) = socket {
+                // The close handler reports the drop and schedules the reconnect.
+                let on_event = me.0.borrow().on_event.clone();
+                me.0.borrow_mut().open = false;
+                socket.set_onclose(None);
+                let _ = socket.close();
+                on_event(SocketEvent::Down);
+                me.schedule_reconnect();
+            }
+        });
+        let me = self.clone();
+        let online = Closure::<dyn FnMut()>::new(move || {
+            let idle = me.0.borrow().socket.is_none() && !me.0.borrow().stopped;
+            if idle {
+                me.0.borrow_mut().retries = 0;
+                me.open();
+            }
+        });
+        let _ = window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        offline.forget();
+        online.forget();
     }
 
     /// Whether the socket is signed in now.
@@ -164,7 +196,8 @@ impl Socket {
         };
         let me = self.clone();
         leptos::prelude::set_timeout(move || {
-            if !me.0.borrow().stopped {
+            let idle = !me.0.borrow().stopped && me.0.borrow().socket.is_none();
+            if idle {
                 me.open();
             }
         }, Duration::from_millis(delay));

@@ -123,6 +123,12 @@ export async function newPage(browser, viewport = { width: 1280, height: 800 }) 
   page.pageErrors = [];
   page.on("console", (m) => m.type() === "error" && page.consoleErrors.push(m.text()));
   page.on("pageerror", (e) => page.pageErrors.push(String(e)));
+  if (process.env.CONFAB_E2E_TRACE) {
+    page.on("websocket", (ws) => {
+      ws.on("framesent", (f) => console.log("ws >", String(f.payload).slice(0, 160)));
+      ws.on("framereceived", (f) => console.log("ws <", String(f.payload).slice(0, 160)));
+    });
+  }
   return page;
 }
 

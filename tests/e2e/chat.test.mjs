@@ -1,0 +1,160 @@
+// End-to-end chat between visitors on a host site (http://localhost:PORT), the widget loaded from the server
+// (http://127.0.0.1:PORT), in headless Chromium: each sign-in mode, a guest kept across reloads, a group of
+// three, and a message written offline delivered exactly once.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { hostPage, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+
+let server, host, browser, app;
+
+before(async () => {
+  server = await startServer();
+  host = await startHost();
+  browser = await launchBrowser();
+  const { appId, authKey } = server.credentials;
+  app = { appID: appId, region: "local", authKey, isDocked: false, mount: "#chat", width: "420px", height: "560px" };
+});
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  server?.stop();
+});
+
+const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
+
+/** A host page with an embedded widget started with `config`; resolves the page and the chat frame. */
+async function visit(name, config) {
+  const page = await newPage(browser, { width: 900, height: 700 });
+  await page.goto(host.page(`/${name}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
+  const frame = frameOf(page);
+  await frame.getByRole("region", { name: "Chat" }).waitFor();
+  return { page, frame };
+}
+
+async function say(frame, text) {
+  const box = frame.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+async function user(uid, name) {
+  await rest(server, "POST", "/users", { uid, name });
+}
+
+describe("two visitors chatting live", () => {
+  test("uid mode: created on first sight, messages both ways, read marks", async () => {
+    await user("bob", "Bob Stone");
+    const alice = await visit("uid-alice", { ...app, mode: "uid", uid: "alice", user: { name: "Alice Wong" }, chatType: "user", defaultChatID: "bob" });
+    await alice.frame.getByRole("heading", { name: "Bob Stone" }).waitFor();
+    const bob = await visit("uid-bob", { ...app, mode: "uid", uid: "bob", chatType: "user", defaultChatID: "alice" });
+    await bob.frame.getByRole("heading", { name: "Alice Wong" }).waitFor();
+
+    await say(alice.frame, "Hello Bob <b>not bold</b> https://example.com/docs");
+    const line = bob.frame.getByRole("log").getByText("Hello Bob <b>not bold</b>", { exact: false });
+    await line.waitFor();
+    assert.equal(await bob.frame.locator(".log b").count(), 0, "message text is never HTML");
+    const link = bob.frame.getByRole("link", { name: "https://example.com/docs" });
+    assert.equal(await link.getAttribute("rel"), "noopener noreferrer nofollow");
+    assert.equal(await link.getAttribute("target"), "_blank");
+    await say(bob.frame, "Hi Alice!\nHow are you?");
+    await alice.frame.getByRole("log").getByText("How are you?", { exact: false }).waitFor();
+    // Bob has the conversation open, so Alice's message is marked read.
+    await alice.frame.locator(".message.own .mark.read").first().waitFor();
+    // Shift+Enter made a line break in one message, not two messages.
+    assert.equal(await alice.frame.locator(".message.other").count(), 1);
+    await screenshot(alice.page, "chat-uid-alice");
+    assert.deepEqual([...alice.page.pageErrors, ...bob.page.pageErrors], []);
+    await alice.page.close();
+    await bob.page.close();
+  });
+
+  test("authToken mode: a token made through the REST API", async () => {
+    await user("carol", "Carol King");
+    await user("dave", "Dave Grey");
+    const tokenOf = async (uid) => (await rest(server, "POST", `/users/${uid}/auth_tokens`, {})).data.authToken;
+    const carol = await visit("token-carol", { ...app, mode: "authToken", authToken: await tokenOf("carol"), chatType: "user", defaultChatID: "dave" });
+    const dave = await visit("token-dave", { ...app, mode: "authToken", authToken: await tokenOf("dave") });
+    await say(carol.frame, "Token mode works");
+    // Dave has no conversation open: it appears in his list, with one unread message.
+    const item = dave.frame.getByRole("button", { name: /Carol King/ });
+    await item.waitFor();
+    await dave.frame.locator(".unread", { hasText: "1" }).waitFor();
+    await item.click();
+    await dave.frame.getByRole("log").getByText("Token mode works").waitFor();
+    assert.equal(await dave.frame.locator(".unread").count(), 0, "opening the conversation clears its unread count");
+    await carol.page.close();
+    await dave.page.close();
+  });
+
+  test("guest mode: the same guest after a reload once they have written", async () => {
+    const config = { ...app, mode: "guest", user: { name: "Visitor" }, chatType: "user", defaultChatID: "faq-bot" };
+    const { page, frame } = await visit("guest", config);
+    await frame.getByRole("textbox", { name: "Message" }).waitFor();
+    const stored = () => page.evaluate(() => localStorage.length);
+    assert.equal(await stored(), 0, "nothing stored before the guest writes");
+    // A reload before writing: a new guest, still nothing stored.
+    await page.reload();
+    await frame.getByRole("textbox", { name: "Message" }).waitFor();
+    assert.equal(await stored(), 0);
+    await say(frame, "hello there");
+    await frame.getByRole("log").getByText(/Hello! I'm the Confab FAQ bot/).waitFor();
+    assert.equal(await stored(), 1);
+    await page.reload();
+    await frame.getByRole("log").getByText("hello there").waitFor();
+    await frame.getByRole("log").getByText(/Hello! I'm the Confab FAQ bot/).waitFor();
+    const guestUid = await page.evaluate(() => localStorage.getItem(Object.keys(localStorage)[0]));
+    assert.ok(guestUid, "the guest's token is kept by the host site");
+    // logout() forgets the guest.
+    await page.evaluate(() => Confab.logout());
+    assert.equal(await stored(), 0);
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
+
+describe("groups", () => {
+  test("three people in a group see each other's messages with sender names", async () => {
+    for (const [uid, name] of [["gina", "Gina"], ["hal", "Hal"], ["ivy", "Ivy"]]) await user(uid, name);
+    await rest(server, "POST", "/groups", { guid: "team", name: "Team room", type: "private", owner: "gina", members: { participants: ["hal", "ivy"] } });
+    const people = [];
+    for (const uid of ["gina", "hal", "ivy"]) {
+      people.push(await visit(`group-${uid}`, { ...app, mode: "uid", uid, chatType: "group", defaultChatID: "team" }));
+    }
+    for (const { frame } of people) await frame.getByRole("heading", { name: "Team room" }).waitFor();
+    await say(people[0].frame, "Morning, team");
+    await say(people[1].frame, "Morning Gina");
+    for (const { frame } of people) {
+      await frame.getByRole("log").getByText("Morning, team").waitFor();
+      await frame.getByRole("log").getByText("Morning Gina").waitFor();
+    }
+    const ivy = people[2].frame;
+    assert.deepEqual(await ivy.locator(".message.other .sender").allTextContents(), ["Gina", "Hal"]);
+    await screenshot(people[2].page, "chat-group");
+    for (const { page } of people) await page.close();
+  });
+});
+
+describe("offline", () => {
+  test("a message written while offline is sent once when the connection is back", async () => {
+    await user("kim", "Kim");
+    await user("lee", "Lee");
+    const kim = await visit("offline-kim", { ...app, mode: "uid", uid: "kim", chatType: "user", defaultChatID: "lee" });
+    const lee = await visit("offline-lee", { ...app, mode: "uid", uid: "lee", chatType: "user", defaultChatID: "kim" });
+    await kim.frame.getByRole("textbox", { name: "Message" }).waitFor();
+    await kim.page.context().setOffline(true);
+    await kim.frame.getByText("Connection lost. Reconnecting…").waitFor();
+    await say(kim.frame, "written offline");
+    await kim.frame.locator(".message.own .mark.pending").waitFor();
+    await screenshot(kim.page, "chat-offline");
+    await kim.page.context().setOffline(false);
+    await kim.frame.getByText("Connected again.").waitFor({ timeout: 20000 });
+    await lee.frame.getByRole("log").getByText("written offline").waitFor();
+    await kim.frame.locator(".message.own .mark.pending").waitFor({ state: "detached" });
+    await lee.page.waitForTimeout(500);
+    assert.equal(await lee.frame.getByRole("log").getByText("written offline").count(), 1);
+    const stored = await rest(server, "GET", "/users/lee/messages?limit=10", undefined).catch(() => null);
+    void stored;
+    await kim.page.close();
+    await lee.page.close();
+  });
+});
