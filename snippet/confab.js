@@ -98,6 +98,7 @@ function launcherCss(c) {
     ".l{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;" +
     "background:#3757d4;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
     ".l:focus-visible{outline:3px solid #9db0ff;outline-offset:2px}.l[aria-busy=true]{opacity:.75}" +
+    ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d93025;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center}" +
     ".p{position:fixed;bottom:88px;" + side + ":20px;z-index:2147483000;width:" + c.width + ";height:" + c.height +
     ";max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;border-radius:12px;background:#fff;" +
     "box-shadow:0 8px 30px rgba(0,0,0,.22);display:none}.p.o{display:block}" +
@@ -109,7 +110,8 @@ var ICON_CLOSE = '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="t
 // One running widget: the launcher or mount element, and the frame once the visitor shows intent.
 function Widget(c, mountEl) {
   var apiOrigin = c.apiBase ? new URL(c.apiBase).origin : scriptOrigin;
-  var frame = null, ready = false, open = false, shown = false, timer = 0, host = null, launcher = null;
+  var frame = null, ready = false, open = false, shown = false, timer = 0, host = null, launcher = null, unread = 0, wanted = null;
+  function post(m) { if (ready) frame.contentWindow.postMessage(m, apiOrigin); }
   function makeFrame(parent, className) {
     if (frame) return;
     frame = d.createElement("iframe");
@@ -136,9 +138,15 @@ function Widget(c, mountEl) {
       clearTimeout(timer);
       ready = true;
       frame.contentWindow.postMessage({ type: M.config, config: c, guestToken: c.mode === "guest" && store() || undefined }, apiOrigin);
+      if (wanted) post(wanted), wanted = null;
       if (mountEl) frame.style.visibility = "visible";
-      else if (open) show(true);
-    } else if (m.type === M.close) show(false);
+      else show(open);
+    } else if (m.type === M.close && launcher) show(false), launcher.focus();
+    else if (m.type === M.unread && typeof m.count === "number") {
+      unread = m.count;
+      if (launcher) show(open);
+      emit("onUnreadCountChanged", { count: unread });
+    } else if (m.type === M.event && (m.name === "onMessageReceived" || m.name === "onActiveChatChanged")) emit(m.name, m.detail);
     else if (m.type === M.error && isObject(m.problem)) report(m.problem);
     else if (m.type === M.remember && typeof m.token === "string" && c.mode === "guest") store(m.token);
   }
@@ -160,9 +168,12 @@ function Widget(c, mountEl) {
     if (frame) frame.classList.toggle("o", visible);
     launcher.setAttribute("aria-busy", String(open && !ready));
     launcher.setAttribute("aria-expanded", String(visible));
-    launcher.setAttribute("aria-label", visible ? "Close chat" : "Open chat");
-    launcher.innerHTML = visible ? ICON_CLOSE : ICON_CHAT;
-    if (visible !== shown) emit(visible ? "onOpenChat" : "onCloseChat", {});
+    launcher.setAttribute("aria-label", visible ? "Close chat" : unread ? "Open chat (" + unread + " unread)" : "Open chat");
+    launcher.innerHTML = (visible ? ICON_CLOSE : ICON_CHAT) + (unread && !visible ? '<span class="b" aria-hidden="true">' + (unread > 99 ? "99+" : unread) + "</span>" : "");
+    if (visible !== shown) {
+      emit(visible ? "onOpenChat" : "onCloseChat", {});
+      post({ type: M.visible, visible: visible });
+    }
     shown = visible;
   }
   w.addEventListener("message", onMessage);
@@ -191,6 +202,11 @@ function Widget(c, mountEl) {
     d.body.appendChild(host);
   }
   this.open = function () { show(true); };
+  this.chat = function (kind, id) {
+    var m = { type: M.openChat, chatType: kind, id: id };
+    if (ready) post(m); else wanted = m;
+    show(true);
+  };
   this.close = function () { show(false); };
   this.destroy = function () {
     clearTimeout(timer);
@@ -225,7 +241,7 @@ function on(name, cb) {
 function chatWith(kind) {
   return function (id) {
     if (typeof id !== "string" || !ID.test(id)) return report(invalid(kind === "user" ? "uid" : "guid", ID_RULE)), false;
-    if (widget) widget.open();
+    if (widget) widget.chat(kind, id);
     return !!widget;
   };
 }

@@ -11,7 +11,10 @@ use crate::bridge::{console_error, HostBridge};
 use crate::chat::{Chat, Peer};
 use crate::components::panel::Panel;
 use crate::i18n::{catalog, Catalog};
-use crate::net::http::Api;
+use crate::net::http::{encode, Api};
+use confab_protocol::rest::groups::Group;
+use confab_protocol::rest::users::User;
+use confab_protocol::rest::Data;
 use crate::session;
 
 /// Where the frame is in its start-up.
@@ -27,53 +30,92 @@ enum Phase {
     Failed(ConfigProblem),
 }
 
-/// Opens what the config asks for: `chatType` + `defaultChatID`, else (with `autoOpenFirstItem`) the first
-/// conversation.
-fn open_initial(chat: Chat, config: &WidgetConfig) {
-    let wanted = match (config.chat_type.as_deref(), config.default_chat_id.as_deref()) {
-        (Some("user"), Some(id)) => Some((ReceiverType::User, id.to_lowercase())),
-        (Some("group"), Some(id)) => Some((ReceiverType::Group, id.to_lowercase())),
+/// The kind of a `chatType` value.
+fn kind_of(chat_type: &str) -> Option<ReceiverType> {
+    match chat_type {
+        "user" => Some(ReceiverType::User),
+        "group" => Some(ReceiverType::Group),
         _ => None,
-    };
-    let auto_first = config.auto_open_first_item;
-    chat.load_conversations(move |chat| {
-        let known = chat.conversations.with_untracked(|list| {
-            list.iter().find(|c| wanted.as_ref().is_some_and(|(kind, id)| c.peer.kind == *kind && c.peer.id == *id)).map(|c| c.peer.clone())
-        });
-        match (known, wanted) {
-            (Some(peer), _) => chat.open(peer),
-            (None, Some((kind, id))) => {
-                leptos::task::spawn_local(async move {
-                    let (api, token) = chat.rest();
-                    let me = chat.me.get_untracked().uid;
-                    let peer = match kind {
-                        ReceiverType::User => api
-                            .get::<confab_protocol::rest::Data<confab_protocol::rest::users::User>>(&format!("/users/{}", crate::net::http::encode(&id)), &token)
-                            .await
-                            .map(|u| Peer::user(&me, &u.data)),
-                        ReceiverType::Group => api
-                            .get::<confab_protocol::rest::Data<confab_protocol::rest::groups::Group>>(&format!("/groups/{}", crate::net::http::encode(&id)), &token)
-                            .await
-                            .map(|g| Peer::group(&g.data)),
-                    };
-                    match peer {
-                        Ok(peer) => chat.open(peer),
-                        Err(e) => console_error(&format!("Confab: cannot open {id}: {}", e.message())),
-                    }
-                });
-            }
-            (None, None) if auto_first => {
-                if let Some(first) = chat.conversations.with_untracked(|list| list.first().map(|c| c.peer.clone())) {
-                    chat.open(first);
-                }
-            }
-            _ => {}
+    }
+}
+
+/// Opens the conversation with user or group `id`: from the list when it is there, else looked up.
+fn open_by_id(chat: Chat, kind: ReceiverType, id: String) {
+    let id = id.to_lowercase();
+    let known = chat.conversations.with_untracked(|list| list.iter().find(|c| c.peer.kind == kind && c.peer.id == id).map(|c| c.peer.clone()));
+    if let Some(peer) = known {
+        return chat.open(peer);
+    }
+    leptos::task::spawn_local(async move {
+        let (api, token) = chat.rest();
+        let me = chat.me.get_untracked().uid;
+        let path = match kind {
+            ReceiverType::User => format!("/users/{}", encode(&id)),
+            ReceiverType::Group => format!("/groups/{}", encode(&id)),
+        };
+        let peer = match kind {
+            ReceiverType::User => api.get::<Data<User>>(&path, &token).await.map(|u| Peer::user(&me, &u.data)),
+            ReceiverType::Group => api.get::<Data<Group>>(&path, &token).await.map(|g| Peer::group(&g.data)),
+        };
+        match peer {
+            Ok(peer) => chat.open(peer),
+            Err(e) => console_error(&format!("Confab: cannot open {id}: {}", e.message())),
         }
     });
 }
 
+/// Opens what the config asks for: `chatType` + `defaultChatID`, else (with `autoOpenFirstItem`) the first
+/// conversation.
+fn open_initial(chat: Chat, config: &WidgetConfig) {
+    let wanted = config.chat_type.as_deref().and_then(kind_of).zip(config.default_chat_id.clone());
+    let auto_first = config.auto_open_first_item;
+    chat.load_conversations(move |chat| match wanted {
+        Some((kind, id)) => open_by_id(chat, kind, id),
+        None if auto_first => {
+            if let Some(first) = chat.conversations.with_untracked(|list| list.first().map(|c| c.peer.clone())) {
+                chat.open(first);
+            }
+        }
+        None => {}
+    });
+}
+
+/// Keeps the host informed: the unread total (the launcher's badge), messages received, and the open
+/// conversation.
+fn report_to_host(chat: Chat, bridge: HostBridge) {
+    let host = bridge.clone();
+    Effect::new(move |last: Option<u64>| {
+        let count = chat.unread_total();
+        if last != Some(count) {
+            host.send(&FrameMessage::Unread { count });
+        }
+        count
+    });
+    let host = bridge.clone();
+    Effect::new(move |_| {
+        if let Some(message) = chat.received.get() {
+            let detail = serde_json::to_value(&message).unwrap_or_default();
+            host.send(&FrameMessage::Event { name: "onMessageReceived".into(), detail });
+        }
+    });
+    Effect::new(move |_| {
+        let detail = match chat.active.get() {
+            Some(peer) => serde_json::json!({"chatType": peer.kind, "id": peer.id}),
+            None => serde_json::Value::Null,
+        };
+        bridge.send(&FrameMessage::Event { name: "onActiveChatChanged".into(), detail });
+    });
+}
+
 /// Signs in and starts the chat; reports a refusal to the host.
-fn start(config: WidgetConfig, guest_token: Option<String>, text: &'static Catalog, bridge: Option<HostBridge>, set_phase: WriteSignal<Phase>) {
+fn start(
+    config: WidgetConfig,
+    guest_token: Option<String>,
+    text: &'static Catalog,
+    bridge: Option<HostBridge>,
+    visible: StoredValue<bool>,
+    set_phase: WriteSignal<Phase>,
+) {
     set_phase.set(Phase::SigningIn);
     leptos::task::spawn_local(async move {
         let api = Api::here(&config.app_id);
@@ -89,6 +131,10 @@ fn start(config: WidgetConfig, guest_token: Option<String>, text: &'static Catal
                     }) as Box<dyn FnOnce()>
                 });
                 let chat = Chat::start(api, signed_in.auth_token, signed_in.user, text, remember);
+                chat.visible.set(visible.get_value());
+                if let Some(bridge) = bridge.clone() {
+                    report_to_host(chat, bridge);
+                }
                 open_initial(chat, &config);
                 set_phase.set(Phase::Ready(Box::new(config), chat));
             }
@@ -117,14 +163,32 @@ pub fn App() -> impl IntoView {
         }),
     });
     let text = RwSignal::new(catalog(None));
+    // Whether the panel is on screen: an embedded one always, a docked one when the loader says so.
+    let initially_visible = StoredValue::new(false);
 
     if let Some(bridge) = bridge.clone() {
         let listener_bridge = bridge.clone();
         let handle = window_event_listener(ev::message, move |event| {
-            let Some(FrameMessage::Config { config, guest_token }) = listener_bridge.receive(&event) else { return };
-            if !matches!(phase.get_untracked(), Phase::Waiting) {
-                return;
-            }
+            let (config, guest_token) = match listener_bridge.receive(&event) {
+                Some(FrameMessage::Config { config, guest_token }) if matches!(phase.get_untracked(), Phase::Waiting) => (config, guest_token),
+                Some(FrameMessage::Visible { visible }) => {
+                    initially_visible.set_value(visible);
+                    if let Phase::Ready(_, chat) = phase.get_untracked() {
+                        chat.visible.set(visible);
+                        if visible {
+                            chat.mark_read();
+                        }
+                    }
+                    return;
+                }
+                Some(FrameMessage::OpenChat { chat_type, id }) => {
+                    if let (Phase::Ready(_, chat), Some(kind)) = (phase.get_untracked(), kind_of(&chat_type)) {
+                        open_by_id(chat, kind, id);
+                    }
+                    return;
+                }
+                _ => return,
+            };
             match config.problems(None).into_iter().next() {
                 None => {
                     let strings = catalog(config.language.as_deref());
@@ -133,7 +197,8 @@ pub fn App() -> impl IntoView {
                         let _ = root.set_attribute("lang", strings.tag);
                         let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
                     }
-                    start(config, guest_token, strings, Some(listener_bridge.clone()), set_phase);
+                    initially_visible.set_value(!config.is_docked);
+                    start(config, guest_token, strings, Some(listener_bridge.clone()), initially_visible, set_phase);
                 }
                 Some(problem) => {
                     console_error(&format!("Confab: {}", problem.message));

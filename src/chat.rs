@@ -193,6 +193,8 @@ pub struct Chat {
     pub names: RwSignal<HashMap<String, String>>,
     /// Whether the panel is on screen (docked panels may be closed).
     pub visible: RwSignal<bool>,
+    /// The newest message received from someone else (for the host's `onMessageReceived`).
+    pub received: RwSignal<Option<Message>>,
     /// The strings.
     pub text: &'static Catalog,
     session: StoredValue<Rc<RefCell<Session>>, LocalStorage>,
@@ -223,6 +225,7 @@ impl Chat {
             online: RwSignal::new(HashMap::new()),
             names: RwSignal::new(HashMap::new()),
             visible: RwSignal::new(true),
+            received: RwSignal::new(None),
             text,
             session: StoredValue::new_local(Rc::new(RefCell::new(session))),
         };
@@ -246,13 +249,6 @@ impl Chat {
     fn send_frame(&self, frame: &ClientFrame) -> bool {
         let socket = self.with_session(|s| s.socket.clone());
         socket.is_some_and(|socket| socket.send(frame))
-    }
-
-    /// Stops the socket (logout).
-    pub fn stop(&self) {
-        if let Some(socket) = self.with_session(|s| s.socket.take()) {
-            socket.stop();
-        }
     }
 
     /// Loads the conversation list; `then` runs after it is in.
@@ -499,7 +495,7 @@ impl Chat {
                 }
             }
             SocketEvent::Down => self.link.set(Link::Offline),
-            SocketEvent::Ended(_) => self.link.set(Link::Ended),
+            SocketEvent::Ended => self.link.set(Link::Ended),
             SocketEvent::Frame(frame) => self.on_frame(*frame),
         }
     }
@@ -606,6 +602,9 @@ impl Chat {
             });
         } else {
             self.load_conversations(|_| {});
+        }
+        if !mine && message.category != Category::Action {
+            self.received.set(Some(message.clone()));
         }
         if active && !mine {
             self.mark_read();

@@ -9,21 +9,37 @@ pub struct Catalog {
     pub tag: &'static str,
     /// Written right to left.
     pub rtl: bool,
+    /// The "chat" string.
     pub chat: &'static str,
+    /// The "conversations" string.
     pub conversations: &'static str,
+    /// The "new_conversation" string.
     pub new_conversation: &'static str,
+    /// The "back" string.
     pub back: &'static str,
+    /// The "close_chat" string.
     pub close_chat: &'static str,
+    /// The "message" string.
     pub message: &'static str,
+    /// The "send" string.
     pub send: &'static str,
+    /// The "placeholder" string.
     pub placeholder: &'static str,
+    /// The "loading" string.
     pub loading: &'static str,
+    /// The "signing_in" string.
     pub signing_in: &'static str,
+    /// The "sign_in_failed" string.
     pub sign_in_failed: &'static str,
+    /// The "no_conversations" string.
     pub no_conversations: &'static str,
+    /// The "users" string.
     pub users: &'static str,
+    /// The "groups" string.
     pub groups: &'static str,
+    /// The "offline" string.
     pub offline: &'static str,
+    /// The "back_online" string.
     pub back_online: &'static str,
     /// `{name}` is replaced.
     pub typing: &'static str,
@@ -41,7 +57,6 @@ pub struct Catalog {
     pub online: &'static str,
     pub unread: &'static str,
     pub cannot_send: &'static str,
-    pub earlier: &'static str,
     /// `{name}` joined.
     pub joined: &'static str,
     pub left: &'static str,
@@ -87,7 +102,6 @@ pub const EN_US: Catalog = Catalog {
     online: "online",
     unread: "unread",
     cannot_send: "You cannot send messages here",
-    earlier: "Earlier messages",
     joined: "{name} joined",
     left: "{name} left",
     added: "{name} was added",
@@ -132,7 +146,6 @@ pub const DE_DE: Catalog = Catalog {
     online: "online",
     unread: "ungelesen",
     cannot_send: "Du kannst hier keine Nachrichten senden",
-    earlier: "Frühere Nachrichten",
     joined: "{name} ist beigetreten",
     left: "{name} hat die Gruppe verlassen",
     added: "{name} wurde hinzugefügt",
@@ -177,7 +190,6 @@ pub const AR: Catalog = Catalog {
     online: "متصل",
     unread: "غير مقروءة",
     cannot_send: "لا يمكنك إرسال رسائل هنا",
-    earlier: "رسائل أقدم",
     joined: "انضم {name}",
     left: "غادر {name}",
     added: "أُضيف {name}",

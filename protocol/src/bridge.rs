@@ -34,6 +34,36 @@ pub enum FrameMessage {
         /// The guest's session token.
         token: String,
     },
+    /// Loader to frame: open the conversation with a user or group (`chatWithUser`, `chatWithGroup`).
+    #[serde(rename = "confab:open-chat")]
+    OpenChat {
+        /// `user` or `group`.
+        #[serde(rename = "chatType")]
+        chat_type: String,
+        /// The uid or guid.
+        id: String,
+    },
+    /// Loader to frame: whether the docked panel is on screen (an embedded panel always is).
+    #[serde(rename = "confab:visible")]
+    Visible {
+        /// On screen.
+        visible: bool,
+    },
+    /// Frame to loader: the visitor's unread messages over all conversations (the launcher's badge).
+    #[serde(rename = "confab:unread")]
+    Unread {
+        /// The total.
+        count: u64,
+    },
+    /// Frame to loader: an event for the site's `Confab.on` handlers (`onMessageReceived`,
+    /// `onActiveChatChanged`).
+    #[serde(rename = "confab:event")]
+    Event {
+        /// The event's name.
+        name: String,
+        /// What it carries.
+        detail: serde_json::Value,
+    },
     /// Frame to loader: the visitor asked to close the panel.
     #[serde(rename = "confab:close")]
     Close,
@@ -58,11 +88,20 @@ pub enum FrameMessageKind {
     Error,
     /// `confab:remember`
     Remember,
+    /// `confab:open-chat`
+    OpenChat,
+    /// `confab:visible`
+    Visible,
+    /// `confab:unread`
+    Unread,
+    /// `confab:event`
+    Event,
 }
 
 impl FrameMessageKind {
     /// Every kind.
-    pub const ALL: [FrameMessageKind; 5] = [Self::Ready, Self::Config, Self::Close, Self::Error, Self::Remember];
+    pub const ALL: [FrameMessageKind; 9] =
+        [Self::Ready, Self::Config, Self::Close, Self::Error, Self::Remember, Self::OpenChat, Self::Visible, Self::Unread, Self::Event];
 
     /// The `type` field on the wire.
     pub fn as_str(self) -> &'static str {
@@ -72,6 +111,10 @@ impl FrameMessageKind {
             Self::Close => "confab:close",
             Self::Error => "confab:error",
             Self::Remember => "confab:remember",
+            Self::OpenChat => "confab:open-chat",
+            Self::Visible => "confab:visible",
+            Self::Unread => "confab:unread",
+            Self::Event => "confab:event",
         }
     }
 
@@ -83,6 +126,10 @@ impl FrameMessageKind {
             Self::Close => "close",
             Self::Error => "error",
             Self::Remember => "remember",
+            Self::OpenChat => "openChat",
+            Self::Visible => "visible",
+            Self::Unread => "unread",
+            Self::Event => "event",
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn ConversationList(chat: Chat) -> impl IntoView {
                         let uid = peer.id.clone();
                         let online = (peer.kind == ReceiverType::User)
                             .then(|| Signal::derive(move || chat.online.with(|o| o.get(&uid).copied().unwrap_or(false))));
+                        let online_text = online.map(|on| move || on.get().then(|| format!(", {}", text.online)));
                         let selected = {
                             let id = peer.conversation_id.clone();
                             move || chat.active.with(|a| a.as_ref().is_some_and(|p| p.conversation_id == id))
@@ -57,7 +58,7 @@ pub fn ConversationList(chat: Chat) -> impl IntoView {
                                     on:click=move |_| chat.open(open.clone())>
                                     <Avatar name=peer.name.clone() url=peer.avatar.clone() online=online.unwrap_or_default() />
                                     <span class="conversation-text">
-                                        <span class="conversation-name">{peer.name.clone()}</span>
+                                        <span class="conversation-name">{peer.name.clone()}<span class="sr-only">{online_text}</span></span>
                                         <span class="conversation-last" aria-hidden="true">{line}</span>
                                     </span>
                                     {(item.unread > 0).then(|| view! {

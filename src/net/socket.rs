@@ -1,5 +1,6 @@
 //! The realtime WebSocket: signs in with the session token in its first frame, resumes from the newest
-//! message id the frame has seen, and reconnects with a growing delay when the connection drops.
+//! message id the frame has seen, and reconnects with a growing delay when the connection drops. It ends
+//! with the frame (logout removes the frame).
 
 use confab_protocol::realtime::{close_code, ClientFrame, ServerFrame, PROTOCOL_VERSION};
 use std::cell::RefCell;
@@ -18,7 +19,7 @@ pub enum SocketEvent {
     /// Lost; reconnecting after a delay.
     Down,
     /// Closed for good: the session is no longer valid.
-    Ended(u16),
+    Ended,
 }
 
 struct Inner {
@@ -30,7 +31,6 @@ struct Inner {
     socket: Option<WebSocket>,
     open: bool,
     retries: u32,
-    stopped: bool,
     on_event: Rc<dyn Fn(SocketEvent)>,
 }
 
@@ -50,7 +50,6 @@ impl Socket {
             socket: None,
             open: false,
             retries: 0,
-            stopped: false,
             on_event: Rc::new(on_event),
         };
         let socket = Self(Rc::new(RefCell::new(inner)));
@@ -78,7 +77,7 @@ impl Socket {
         });
         let me = self.clone();
         let online = Closure::<dyn FnMut()>::new(move || {
-            let idle = me.0.borrow().socket.is_none() && !me.0.borrow().stopped;
+            let idle = me.0.borrow().socket.is_none();
             if idle {
                 me.0.borrow_mut().retries = 0;
                 me.open();
@@ -88,11 +87,6 @@ impl Socket {
         let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         offline.forget();
         online.forget();
-    }
-
-    /// Whether the socket is signed in now.
-    pub fn is_open(&self) -> bool {
-        self.0.borrow().open
     }
 
     /// Records that the frame has seen message `id` (resume starts after the newest).
@@ -114,15 +108,6 @@ impl Socket {
         match (&inner.socket, inner.open) {
             (Some(socket), true) => super::json::to_text(frame).ok().is_some_and(|text| socket.send_with_str(&text).is_ok()),
             _ => false,
-        }
-    }
-
-    /// Closes for good (logout).
-    pub fn stop(&self) {
-        let mut inner = self.0.borrow_mut();
-        inner.stopped = true;
-        if let Some(socket) = inner.socket.take() {
-            let _ = socket.close();
         }
     }
 
@@ -159,17 +144,14 @@ impl Socket {
         });
         let me = self.clone();
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-            let (on_event, stopped) = {
+            let on_event = {
                 let mut inner = me.0.borrow_mut();
                 inner.open = false;
                 inner.socket = None;
-                (inner.on_event.clone(), inner.stopped)
+                inner.on_event.clone()
             };
-            if stopped {
-                return;
-            }
             match event.code() {
-                close_code::AUTH_FAILED | close_code::REVOKED => on_event(SocketEvent::Ended(event.code())),
+                close_code::AUTH_FAILED | close_code::REVOKED => on_event(SocketEvent::Ended),
                 _ => {
                     on_event(SocketEvent::Down);
                     me.schedule_reconnect();
@@ -196,7 +178,7 @@ impl Socket {
         };
         let me = self.clone();
         leptos::prelude::set_timeout(move || {
-            let idle = !me.0.borrow().stopped && me.0.borrow().socket.is_none();
+            let idle = me.0.borrow().socket.is_none();
             if idle {
                 me.open();
             }

@@ -158,3 +158,38 @@ describe("offline", () => {
     await lee.page.close();
   });
 });
+
+describe("docked panel and the JS API", () => {
+  test("the launcher counts unread messages, chatWithUser opens the chat, and the count clears", async () => {
+    await user("mia", "Mia");
+    await user("ned", "Ned");
+    const mia = await visit("api-mia", { ...app, mode: "uid", uid: "mia", chatType: "user", defaultChatID: "ned" });
+    const ned = await newPage(browser, { width: 900, height: 700 });
+    await ned.goto(host.page("/api-ned", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, isDocked: true, mount: undefined, mode: "uid", uid: "ned" } })));
+    // The frame loads (and signs in) when the visitor shows intent; here, a focus on the launcher.
+    await ned.getByRole("button", { name: "Open chat" }).focus();
+    await ned.waitForFunction(() => window.__details.some(([name]) => name === "onUnreadCountChanged"));
+    await say(mia.frame, "first");
+    await say(mia.frame, "second");
+    await ned.getByRole("button", { name: "Open chat (2 unread)" }).waitFor();
+    await screenshot(ned, "docked-unread-badge");
+    const details = await ned.evaluate(() => window.__details);
+    const received = details.filter(([name]) => name === "onMessageReceived").map(([, d]) => d.data.text);
+    assert.deepEqual(received, ["first", "second"]);
+    assert.deepEqual(details.filter(([name]) => name === "onUnreadCountChanged").map(([, d]) => d.count).slice(-2), [1, 2]);
+
+    await ned.evaluate(() => Confab.chatWithUser("mia"));
+    const frame = frameOf(ned);
+    await frame.getByRole("heading", { name: "Mia" }).waitFor();
+    await frame.getByRole("log").getByText("second").waitFor();
+    await ned.waitForFunction(() => window.__details.some(([name, d]) => name === "onActiveChatChanged" && d && d.id === "mia"));
+    await ned.waitForFunction(() => window.__details.filter(([name]) => name === "onUnreadCountChanged").pop()[1].count === 0);
+    // Mia sees her messages read.
+    await mia.frame.locator(".message.own .mark.read").first().waitFor();
+    await frame.getByRole("button", { name: "Close chat" }).click();
+    await ned.getByRole("button", { name: "Open chat", exact: true }).waitFor();
+    assert.deepEqual(ned.pageErrors, []);
+    await mia.page.close();
+    await ned.close();
+  });
+});

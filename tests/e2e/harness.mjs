@@ -89,6 +89,10 @@ window.addEventListener("DOMContentLoaded", function () {
     Confab.on(name, function () { window.__events.push(name); });
   });
   Confab.on("onError", function (e) { window.__errors.push(e); });
+  window.__details = [];
+  ["onMessageReceived", "onUnreadCountChanged", "onActiveChatChanged"].forEach(function (name) {
+    Confab.on(name, function (detail) { window.__details.push([name, detail]); });
+  });
   var config = ${JSON.stringify(config)};
   window.__started = ${start};
 });
