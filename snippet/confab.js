@@ -79,8 +79,10 @@ function check(raw) {
     if (c[k] === undefined) c[k] = S.defaults[k];
     if (!LENGTH.test(c[k])) out.push(invalid(k, "must be a CSS length in " + S.units.join(", ")));
   });
-  if (c.dockedAlignment === undefined) c.dockedAlignment = S.defaults.dockedAlignment;
-  if (S.enums.dockedAlignment.indexOf(c.dockedAlignment) < 0) out.push(invalid("dockedAlignment", oneOf(S.enums.dockedAlignment)));
+  ["dockedAlignment", "theme"].forEach(function (k) {
+    if (c[k] === undefined) c[k] = S.defaults[k];
+    if (S.enums[k].indexOf(c[k]) < 0) out.push(invalid(k, oneOf(S.enums[k])));
+  });
   ["variantID", "defaultChatID"].forEach(function (k) {
     if (c[k] !== undefined && !ID.test(c[k])) out.push(invalid(k, ID_RULE));
   });
@@ -173,6 +175,7 @@ function Widget(c, mountEl) {
     if (visible !== shown) {
       emit(visible ? "onOpenChat" : "onCloseChat", {});
       post({ type: M.visible, visible: visible });
+      if (visible) frame.focus();
     }
     shown = visible;
   }

@@ -80,6 +80,62 @@ fn open_initial(chat: Chat, config: &WidgetConfig) {
     });
 }
 
+/// Sets the root's `data-theme` to `light` or `dark`; `system` follows the visitor's setting, also when it
+/// changes while the page is open.
+fn apply_theme(root: &web_sys::Element, theme: &str) {
+    use wasm_bindgen::JsCast;
+    let query = (theme == "system").then(|| window().match_media("(prefers-color-scheme: dark)").ok().flatten()).flatten();
+    let resolved = match &query {
+        Some(q) if q.matches() => "dark",
+        Some(_) => "light",
+        None if theme == "dark" => "dark",
+        None => "light",
+    };
+    let _ = root.set_attribute("data-theme", resolved);
+    if let Some(query) = query {
+        let root = root.clone();
+        let follow = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MediaQueryListEvent)>::new(move |e: web_sys::MediaQueryListEvent| {
+            let _ = root.set_attribute("data-theme", if e.matches() { "dark" } else { "light" });
+        });
+        let _ = query.add_event_listener_with_callback("change", follow.as_ref().unchecked_ref());
+        follow.forget();
+    }
+}
+
+/// The panel's focusable controls, in document order.
+fn focusables() -> Vec<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = document().query_selector_all(".panel button:not([disabled]), .panel textarea:not([disabled]), .panel a[href]") else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok()).filter(|e| e.offset_parent().is_some()).collect()
+}
+
+/// Moves focus into the panel: the message box when a conversation is open, else its first control.
+fn focus_first() {
+    use wasm_bindgen::JsCast;
+    let composer = document().query_selector(".composer textarea").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(target) = composer.or_else(|| focusables().into_iter().next()) {
+        let _ = target.focus();
+    }
+}
+
+/// Tab from the last control goes to the first, Shift+Tab from the first to the last: focus stays in the
+/// open docked panel.
+fn keep_focus_inside(event: &web_sys::KeyboardEvent) {
+    let controls = focusables();
+    let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
+    let active = document().active_element();
+    let at = |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == el.as_ref() as &web_sys::Element);
+    if event.shift_key() && (at(first) || active.is_none()) {
+        event.prevent_default();
+        let _ = last.focus();
+    } else if !event.shift_key() && at(last) {
+        event.prevent_default();
+        let _ = first.focus();
+    }
+}
+
 /// Keeps the host informed: the unread total (the launcher's badge), messages received, and the open
 /// conversation.
 fn report_to_host(chat: Chat, bridge: HostBridge) {
@@ -177,6 +233,7 @@ pub fn App() -> impl IntoView {
                         chat.visible.set(visible);
                         if visible {
                             chat.mark_read();
+                            request_animation_frame(focus_first);
                         }
                     }
                     return;
@@ -196,6 +253,7 @@ pub fn App() -> impl IntoView {
                     if let Some(root) = document().document_element() {
                         let _ = root.set_attribute("lang", strings.tag);
                         let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
+                        apply_theme(&root, &config.theme);
                     }
                     initially_visible.set_value(!config.is_docked);
                     start(config, guest_token, strings, Some(listener_bridge.clone()), initially_visible, set_phase);
@@ -220,6 +278,8 @@ pub fn App() -> impl IntoView {
     let on_key = window_event_listener(ev::keydown, move |event| {
         if event.key() == "Escape" && docked() {
             close.run(());
+        } else if event.key() == "Tab" && docked() {
+            keep_focus_inside(&event);
         }
     });
     on_cleanup(move || on_key.remove());

@@ -47,6 +47,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("autoOpenFirstItem", KeyKind::Boolean),
     ("language", KeyKind::String),
     ("apiBase", KeyKind::String),
+    ("theme", KeyKind::String),
 ];
 
 /// The sign-in modes and the keys each one requires besides `appID`.
@@ -58,6 +59,11 @@ pub const MODES: &[(&str, &[&str])] = &[
 
 /// Where the docked launcher sits.
 pub const DOCKED_ALIGNMENTS: &[&str] = &["left", "right"];
+
+/// The panel's colours: light, dark, or the visitor's system setting.
+pub const THEMES: &[&str] = &["light", "dark", "system"];
+/// Theme when the config gives none.
+pub const DEFAULT_THEME: &str = "system";
 
 /// What `defaultChatID` names.
 pub const CHAT_TYPES: &[&str] = &["user", "group"];
@@ -218,6 +224,9 @@ pub struct WidgetConfig {
     /// API origin when the loader is served from elsewhere.
     #[serde(rename = "apiBase", default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
+    /// `light`, `dark` or `system` (follows the visitor's setting; the default).
+    #[serde(default = "default_theme")]
+    pub theme: String,
 }
 
 fn default_width() -> String {
@@ -231,6 +240,9 @@ fn default_true() -> bool {
 }
 fn default_alignment() -> String {
     DEFAULT_DOCKED_ALIGNMENT.to_owned()
+}
+fn default_theme() -> String {
+    DEFAULT_THEME.to_owned()
 }
 
 impl WidgetConfig {
@@ -292,6 +304,9 @@ impl WidgetConfig {
         }
         if !DOCKED_ALIGNMENTS.contains(&self.docked_alignment.as_str()) {
             out.push(invalid("dockedAlignment", &one_of(DOCKED_ALIGNMENTS.iter().copied())));
+        }
+        if !THEMES.contains(&self.theme.as_str()) {
+            out.push(invalid("theme", &one_of(THEMES.iter().copied())));
         }
         for (key, value) in [("variantID", &self.variant_id), ("defaultChatID", &self.default_chat_id)] {
             if value.as_deref().is_some_and(|v| !is_valid_id(v)) {
@@ -398,7 +413,7 @@ impl LoaderSpec {
             region: region.to_owned(),
             keys: KEYS.iter().copied().collect(),
             modes: MODES.iter().copied().collect(),
-            enums: [("dockedAlignment", DOCKED_ALIGNMENTS), ("chatType", CHAT_TYPES)].into_iter().collect(),
+            enums: [("dockedAlignment", DOCKED_ALIGNMENTS), ("theme", THEMES), ("chatType", CHAT_TYPES)].into_iter().collect(),
             units: LENGTH_UNITS,
             user_keys: USER_KEYS,
             max_string: MAX_CONFIG_STRING_LEN,
@@ -406,6 +421,7 @@ impl LoaderSpec {
                 ("width", DEFAULT_WIDTH),
                 ("height", DEFAULT_HEIGHT),
                 ("dockedAlignment", DEFAULT_DOCKED_ALIGNMENT),
+                ("theme", DEFAULT_THEME),
             ]
             .into_iter()
             .collect(),

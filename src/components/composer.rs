@@ -18,6 +18,14 @@ pub fn Composer(chat: Chat) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let last_typing = StoredValue::new(0.0f64);
     let disabled = move || chat.link.get() == Link::Ended;
+    // Opening a conversation on screen puts the cursor in its message box.
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            if chat.visible.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    });
 
     let send = move || {
         let text = draft.get_untracked();

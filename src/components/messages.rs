@@ -211,14 +211,15 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
     };
 
     view! {
-        <div class="log-scroller" node_ref=scroller on:scroll=on_scroll>
+        <div class="log-scroller" node_ref=scroller on:scroll=on_scroll role="log" aria-live="polite" aria-relevant="additions"
+            aria-label=move || chat.active.get().map(|p| p.name).unwrap_or_default()>
             {move || (chat.history.get() == History::Loading).then(|| view! { <p class="loading">{t.loading}</p> })}
-            <ol class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=move || chat.active.get().map(|p| p.name).unwrap_or_default()>
+            <ol class="log">
                 <For
                     each=move || chat.messages.with(|items| rows(items, &chat))
                     key=row_key
                     children=move |row| match row {
-                        Row::Day(label) => view! { <li class="day" role="separator">{label}</li> }.into_any(),
+                        Row::Day(label) => view! { <li class="day">{label}</li> }.into_any(),
                         Row::Message(item) => message_view(chat, item),
                     }
                 />

@@ -136,11 +136,16 @@ export async function newPage(browser, viewport = { width: 1280, height: 800 }) 
   return page;
 }
 
-/** Calls the server's REST API with the app's REST API key; resolves the parsed answer or throws. */
-export async function rest(server, method, path, body) {
+/**
+ * Calls the server's REST API with the app's REST API key (acting as `onBehalfOf` when given); resolves the
+ * parsed answer or throws.
+ */
+export async function rest(server, method, path, body, onBehalfOf) {
+  const headers = { appid: server.credentials.appId, apikey: server.credentials.apiKey, "content-type": "application/json" };
+  if (onBehalfOf) headers.onBehalfOf = onBehalfOf;
   const response = await fetch(`${server.base}/v3${path}`, {
     method,
-    headers: { appid: server.credentials.appId, apikey: server.credentials.apiKey, "content-type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await response.json();
