@@ -259,6 +259,13 @@ impl Chat {
             match api.get::<Page<Conversation>>("/conversations?perPage=100", &token).await {
                 Ok(page) => {
                     let me = chat.me.get_untracked().uid;
+                    chat.online.update(|online| {
+                        for conversation in &page.data {
+                            if let ConversationWith::User(user) = &conversation.conversation_with {
+                                online.insert(user.uid.clone(), user.status == "online");
+                            }
+                        }
+                    });
                     let items: Vec<ConversationItem> = page.data.into_iter().map(|c| item_of(&me, c)).collect();
                     chat.names.update(|names| {
                         for item in &items {

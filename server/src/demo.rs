@@ -19,6 +19,7 @@ use confab_protocol::rest::bots::GroupChatSetting;
 /// The snippet a site owner pastes, as the README shows it.
 pub const SNIPPET: &str = include_str!("../../snippet/snippet.html");
 const PAGE: &str = include_str!("../../snippet/demo.html");
+const AGENT_PAGE: &str = include_str!("../../snippet/agent.html");
 const FILE_NAME: &str = "demo-app.json";
 const NAME: &str = "Confab demo";
 
@@ -80,13 +81,17 @@ pub async fn ensure_demo_app(
     }
 }
 
+/// The demo's support agent's uid (the agent page signs in as this user).
+pub const AGENT_UID: &str = "support";
+
 /// The demo FAQ bot's uid.
 pub const FAQ_BOT_UID: &str = "faq-bot";
 /// Where this server serves the demo FAQ bot's callback.
 pub const FAQ_BOT_PATH: &str = "/demo/faq-bot";
 const FAQ_BOT_KEY_NAME: &str = "Demo FAQ bot";
 
-/// Sets up the demo app's FAQ bot for a server reachable at `base`: its user (created once), a REST API key
+/// Sets up the demo app's support agent user and FAQ bot for a server reachable at `base`: the bot's user
+/// (created once), a REST API key
 /// for its replies (made afresh on each start, replacing the last one, and kept only in memory), and its
 /// registration with the callback at `base` + [`FAQ_BOT_PATH`]. Returns the bot to serve there.
 pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> Result<FaqBot, DemoError> {
@@ -104,6 +109,8 @@ pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> R
         created_at: now,
     };
     store.user_or_create(app_id, &user).await?;
+    let agent = NewUser { uid: AGENT_UID.into(), name: "Support agent".into(), role: "agent".into(), status_message: None, ..user };
+    store.user_or_create(app_id, &agent).await?;
     let api_key = random_hex(24);
     let key = NewKey { hash: key_hash(&api_key), name: FAQ_BOT_KEY_NAME.into(), scope: KeyScope::FullAccess };
     store.replace_key(app_id, &key, now).await?;
@@ -164,6 +171,17 @@ pub fn page(demo: &DemoApp) -> String {
         .replace("REGION", &demo.region)
 }
 
+/// The demo's agent page: the snippet in uid mode as the support agent, embedded in the page, so a newcomer
+/// can chat with themselves from the demo page in a second window.
+pub fn agent_page(demo: &DemoApp) -> String {
+    let snippet = snippet_for(demo, "")
+        .replace("mode: \"guest\",", &format!("mode: \"uid\",\n      uid: \"{AGENT_UID}\","))
+        .replace("width: \"400px\",", "width: \"100%\",")
+        .replace("height: \"600px\",", "height: \"70vh\",")
+        .replace("isDocked: true,", "isDocked: false,\n      mount: \"#confab-chat\",");
+    AGENT_PAGE.replace("<!-- CONFAB SNIPPET -->", &snippet)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +201,9 @@ mod tests {
         }
         assert!(html.contains("src=\"/widget/confab.js\""));
         assert!(html.contains("authKey: \"k123\""));
+        let agent = agent_page(&demo);
+        for wanted in ["mode: \"uid\"", "uid: \"support\"", "isDocked: false", "mount: \"#confab-chat\""] {
+            assert!(agent.contains(wanted), "{wanted} missing from the agent page");
+        }
     }
 }

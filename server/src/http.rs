@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/healthz", get(healthz))
         .route("/demo", get(demo_page))
+        .route("/demo/agent", get(agent_page))
         .route("/widget/confab.js", get(loader))
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
@@ -77,13 +78,22 @@ async fn widget_file(
 }
 
 async fn demo_page(State(state): State<AppState>) -> Result<Response, ApiError> {
+    demo_html(&state, demo::page)
+}
+
+async fn agent_page(State(state): State<AppState>) -> Result<Response, ApiError> {
+    demo_html(&state, demo::agent_page)
+}
+
+/// A demo page for the demo app, or 404 when this data directory has none.
+fn demo_html(state: &AppState, render: fn(&demo::DemoApp) -> String) -> Result<Response, ApiError> {
     let demo = state.demo.as_ref().ok_or_else(|| {
         ApiError::not_found(
             ApiErrorCode::ErrNotFound,
             "this data directory has no demo app (its apps were made with `app create`)",
         )
     })?;
-    let mut response = Html(demo::page(demo)).into_response();
+    let mut response = Html(render(demo)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
 }

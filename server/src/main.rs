@@ -81,7 +81,7 @@ async fn serve(args: ServeArgs) -> CliResult {
         println!("{}", serde_json::to_string_pretty(&credentials)?);
     }
     if demo_app.is_some() {
-        println!("Demo page: {base}/demo");
+        println!("Demo page: {base}/demo (and the support agent's page: {base}/demo/agent)");
     }
     println!("Confab is listening on {base}");
     confab_server::serve(listener, state, shutdown_signal()).await?;

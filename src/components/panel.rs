@@ -29,7 +29,7 @@ pub fn Panel(config: WidgetConfig, chat: Chat, on_close: Callback<()>) -> impl I
         _ => None,
     };
     view! {
-        <section class="panel" class:docked=config.is_docked class:has-active=move || chat.active.with(Option::is_some) || picking.get()
+        <section class="panel" class:docked=config.is_docked class:has-active=move || chat.active.with(Option::is_some) && !picking.get()
             aria-label=t.chat>
             <header class="panel-header">
                 <Show when=move || chat.active.with(Option::is_some) || picking.get()>

@@ -227,6 +227,26 @@ describe("demo page", () => {
     await log.getByText(/Paste the snippet/).waitFor({ timeout: 10000 });
     assert.deepEqual(page.pageErrors, []);
     await screenshot(page, "demo-bot-answer");
+
+    // The agent page, in a second window, answers the visitor.
+    await frame.getByRole("button", { name: "New conversation" }).click();
+    await frame.getByRole("button", { name: "Support agent" }).click();
+    await frame.getByRole("heading", { name: "Support agent" }).waitFor();
+    const visitorBox = frame.getByRole("textbox", { name: "Message" });
+    await visitorBox.fill("Can a person help me?");
+    await visitorBox.press("Enter");
+    const agent = await newPage(browser);
+    await agent.goto(`${server.base}/demo/agent`);
+    const desk = frameOf(agent);
+    await desk.getByRole("heading", { name: /Guest/ }).waitFor();
+    await desk.getByRole("log").getByText("Can a person help me?").waitFor();
+    const agentBox = desk.getByRole("textbox", { name: "Message" });
+    await agentBox.fill("Hello, I'm here.");
+    await agentBox.press("Enter");
+    await frame.getByRole("log").getByText("Hello, I'm here.").waitFor();
+    await screenshot(agent, "demo-agent");
+    assert.deepEqual(agent.pageErrors, []);
+    await agent.close();
     await page.close();
   });
 });
