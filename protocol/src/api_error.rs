@@ -1,124 +1,83 @@
 //! The REST error envelope: `{"error": {"code", "message", "details"}}`, and its stable codes.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-macro_rules! error_codes {
-    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
-        /// Stable error codes of the REST API. Clients match on these strings; they never change meaning.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub enum ApiErrorCode {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl ApiErrorCode {
-            /// Every code, in declaration order.
-            pub const ALL: &'static [ApiErrorCode] = &[$(Self::$variant,)*];
-
-            /// The code as it appears on the wire.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                }
-            }
-
-            /// The code with this wire name.
-            pub fn parse(wire: &str) -> Option<Self> {
-                match wire {
-                    $($wire => Some(Self::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-error_codes! {
-    /// The request was malformed or a field failed validation; `details.field` names it.
-    ErrBadRequest = "ERR_BAD_REQUEST",
-    /// The body is larger than the server accepts.
-    ErrPayloadTooLarge = "ERR_PAYLOAD_TOO_LARGE",
-    /// No route matches the path.
-    ErrNotFound = "ERR_NOT_FOUND",
-    /// The route exists but not with this method.
-    ErrMethodNotAllowed = "ERR_METHOD_NOT_ALLOWED",
-    /// The app named by the `appid` header does not exist.
-    ErrAppNotFound = "ERR_APP_NOT_FOUND",
-    /// The `apikey` header is missing or not a key of this app.
-    AuthErrApikeyNotFound = "AUTH_ERR_APIKEY_NOT_FOUND",
-    /// The `authtoken` header is missing, revoked, or not a token of this app.
-    AuthErrAuthTokenNotFound = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
-    /// The credentials are valid but do not allow this call.
-    AuthErrNoAccess = "AUTH_ERR_NO_ACCESS",
-    /// The app enforces identity verification and `userHash` is missing or wrong.
-    AuthErrUserHashInvalid = "AUTH_ERR_USER_HASH_INVALID",
-    /// The call acts as a user: send `onBehalfOf` with the REST API key.
-    ErrOnBehalfOfRequired = "ERR_ON_BEHALF_OF_REQUIRED",
-    /// No user with this uid.
-    ErrUidNotFound = "ERR_UID_NOT_FOUND",
-    /// A user with this uid exists already.
-    ErrUidAlreadyExists = "ERR_UID_ALREADY_EXISTS",
-    /// The user is deactivated.
-    ErrUserDeactivated = "ERR_USER_DEACTIVATED",
-    /// No such auth token for this user.
-    ErrAuthTokenNotFound = "ERR_AUTH_TOKEN_NOT_FOUND",
-    /// No group with this guid (or the caller may not see it).
-    ErrGuidNotFound = "ERR_GUID_NOT_FOUND",
-    /// A group with this guid exists already.
-    ErrGuidAlreadyExists = "ERR_GUID_ALREADY_EXISTS",
-    /// The user is not a member of the group.
-    ErrGroupNotJoined = "ERR_GROUP_NOT_JOINED",
-    /// The user is a member already.
-    ErrGroupAlreadyJoined = "ERR_GROUP_ALREADY_JOINED",
-    /// The caller's scope in the group does not allow this.
-    ErrGroupNoClearance = "ERR_GROUP_NO_CLEARANCE",
-    /// The group's password does not match.
-    ErrGroupWrongPassword = "ERR_GROUP_WRONG_PASSWORD",
-    /// A private group is joined by invitation only.
-    ErrGroupJoinNotAllowed = "ERR_GROUP_JOIN_NOT_ALLOWED",
-    /// The user is banned from the group.
-    ErrGroupMemberBanned = "ERR_GROUP_MEMBER_BANNED",
-    /// The receiver has blocked the sender (or the sender the receiver).
-    ErrBlockedReceiver = "ERR_BLOCKED_RECEIVER",
-    /// No message with this id in the caller's reach.
-    ErrMessageNotFound = "ERR_MESSAGE_NOT_FOUND",
-    /// Only the sender (or a group moderator or admin) may change this message.
-    ErrMessageNoClearance = "ERR_MESSAGE_NO_CLEARANCE",
-    /// No such conversation in the caller's reach.
-    ErrConversationNotFound = "ERR_CONVERSATION_NOT_FOUND",
-    /// No bot with this uid in the app.
-    ErrBotNotFound = "ERR_BOT_NOT_FOUND",
-    /// The user is a bot already.
-    ErrBotAlreadyExists = "ERR_BOT_ALREADY_EXISTS",
-    /// No webhook with this id in the app.
-    ErrWebhookNotFound = "ERR_WEBHOOK_NOT_FOUND",
-    /// A webhook with this id exists already.
-    ErrWebhookAlreadyExists = "ERR_WEBHOOK_ALREADY_EXISTS",
-    /// The app has as many webhooks as it may (`details.limit`).
-    ErrWebhookLimitReached = "ERR_WEBHOOK_LIMIT_REACHED",
-    /// A callback URL is not an absolute `http(s)` URL, or points at an address this server may not call;
-    /// `details.field` names it.
-    ErrCallbackUrlRefused = "ERR_CALLBACK_URL_REFUSED",
-    /// No delivery with this id in the app.
-    ErrDeliveryNotFound = "ERR_DELIVERY_NOT_FOUND",
-    /// Too many requests; retry after the `Retry-After` header's seconds.
-    ErrTooManyRequests = "ERR_TOO_MANY_REQUESTS",
-    /// A part the request needs is not available yet (for example the widget was not built).
-    ErrUnavailable = "ERR_UNAVAILABLE",
-    /// Something failed inside the server; the details are in its log, never in the response.
-    ErrInternal = "ERR_INTERNAL",
-}
-
-impl Serialize for ApiErrorCode {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ApiErrorCode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = String::deserialize(deserializer)?;
-        Self::parse(&wire).ok_or_else(|| serde::de::Error::custom(format!("unknown error code {wire}")))
+wire_enum! {
+    /// Stable error codes of the REST API. Clients match on these strings; they never change meaning.
+    ApiErrorCode {
+        /// The request was malformed or a field failed validation; `details.field` names it.
+        ErrBadRequest = "ERR_BAD_REQUEST",
+        /// The body is larger than the server accepts.
+        ErrPayloadTooLarge = "ERR_PAYLOAD_TOO_LARGE",
+        /// No route matches the path.
+        ErrNotFound = "ERR_NOT_FOUND",
+        /// The route exists but not with this method.
+        ErrMethodNotAllowed = "ERR_METHOD_NOT_ALLOWED",
+        /// The app named by the `appid` header does not exist.
+        ErrAppNotFound = "ERR_APP_NOT_FOUND",
+        /// The `apikey` header is missing or not a key of this app.
+        AuthErrApikeyNotFound = "AUTH_ERR_APIKEY_NOT_FOUND",
+        /// The `authtoken` header is missing, revoked, or not a token of this app.
+        AuthErrAuthTokenNotFound = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+        /// The credentials are valid but do not allow this call.
+        AuthErrNoAccess = "AUTH_ERR_NO_ACCESS",
+        /// The app enforces identity verification and `userHash` is missing or wrong.
+        AuthErrUserHashInvalid = "AUTH_ERR_USER_HASH_INVALID",
+        /// The call acts as a user: send `onBehalfOf` with the REST API key.
+        ErrOnBehalfOfRequired = "ERR_ON_BEHALF_OF_REQUIRED",
+        /// No user with this uid.
+        ErrUidNotFound = "ERR_UID_NOT_FOUND",
+        /// A user with this uid exists already.
+        ErrUidAlreadyExists = "ERR_UID_ALREADY_EXISTS",
+        /// The user is deactivated.
+        ErrUserDeactivated = "ERR_USER_DEACTIVATED",
+        /// No such auth token for this user.
+        ErrAuthTokenNotFound = "ERR_AUTH_TOKEN_NOT_FOUND",
+        /// No group with this guid (or the caller may not see it).
+        ErrGuidNotFound = "ERR_GUID_NOT_FOUND",
+        /// A group with this guid exists already.
+        ErrGuidAlreadyExists = "ERR_GUID_ALREADY_EXISTS",
+        /// The user is not a member of the group.
+        ErrGroupNotJoined = "ERR_GROUP_NOT_JOINED",
+        /// The user is a member already.
+        ErrGroupAlreadyJoined = "ERR_GROUP_ALREADY_JOINED",
+        /// The caller's scope in the group does not allow this.
+        ErrGroupNoClearance = "ERR_GROUP_NO_CLEARANCE",
+        /// The group's password does not match.
+        ErrGroupWrongPassword = "ERR_GROUP_WRONG_PASSWORD",
+        /// A private group is joined by invitation only.
+        ErrGroupJoinNotAllowed = "ERR_GROUP_JOIN_NOT_ALLOWED",
+        /// The user is banned from the group.
+        ErrGroupMemberBanned = "ERR_GROUP_MEMBER_BANNED",
+        /// The receiver has blocked the sender (or the sender the receiver).
+        ErrBlockedReceiver = "ERR_BLOCKED_RECEIVER",
+        /// No message with this id in the caller's reach.
+        ErrMessageNotFound = "ERR_MESSAGE_NOT_FOUND",
+        /// Only the sender (or a group moderator or admin) may change this message.
+        ErrMessageNoClearance = "ERR_MESSAGE_NO_CLEARANCE",
+        /// No such conversation in the caller's reach.
+        ErrConversationNotFound = "ERR_CONVERSATION_NOT_FOUND",
+        /// No bot with this uid in the app.
+        ErrBotNotFound = "ERR_BOT_NOT_FOUND",
+        /// The user is a bot already.
+        ErrBotAlreadyExists = "ERR_BOT_ALREADY_EXISTS",
+        /// No webhook with this id in the app.
+        ErrWebhookNotFound = "ERR_WEBHOOK_NOT_FOUND",
+        /// A webhook with this id exists already.
+        ErrWebhookAlreadyExists = "ERR_WEBHOOK_ALREADY_EXISTS",
+        /// The app has as many webhooks as it may (`details.limit`).
+        ErrWebhookLimitReached = "ERR_WEBHOOK_LIMIT_REACHED",
+        /// A callback URL is not an absolute `http(s)` URL, or points at an address this server may not call;
+        /// `details.field` names it.
+        ErrCallbackUrlRefused = "ERR_CALLBACK_URL_REFUSED",
+        /// No delivery with this id in the app.
+        ErrDeliveryNotFound = "ERR_DELIVERY_NOT_FOUND",
+        /// Too many requests; retry after the `Retry-After` header's seconds.
+        ErrTooManyRequests = "ERR_TOO_MANY_REQUESTS",
+        /// A part the request needs is not available yet (for example the widget was not built).
+        ErrUnavailable = "ERR_UNAVAILABLE",
+        /// Something failed inside the server; the details are in its log, never in the response.
+        ErrInternal = "ERR_INTERNAL",
     }
 }
 

@@ -11,6 +11,8 @@
 //!
 //! Nothing here depends on the server or the browser.
 
+#[macro_use]
+mod wire_enum;
 pub mod api_error;
 pub mod bridge;
 pub mod ids;

@@ -3,76 +3,35 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-macro_rules! triggers {
-    ($($(#[doc = $doc:literal])* $variant:ident = $wire:literal,)*) => {
-        /// Events a webhook can subscribe to.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub enum WebhookTrigger {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl WebhookTrigger {
-            /// Every trigger.
-            pub const ALL: &'static [WebhookTrigger] = &[$(Self::$variant,)*];
-
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                }
-            }
-
-            /// The trigger with this wire name.
-            pub fn parse(wire: &str) -> Option<Self> {
-                match wire {
-                    $($wire => Some(Self::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-triggers! {
-    /// A message (category `message` or `custom`) was stored. Data: `{message}`.
-    MessageSent = "message_sent",
-    /// A message was edited. Data: `{message, action}` (the edited message and the action recording it).
-    MessageEdited = "message_edited",
-    /// A message was deleted. Data: `{message, action}`.
-    MessageDeleted = "message_deleted",
-    /// A user's delivered mark moved. Data: `{receipt}`.
-    MessageDeliveryReceipt = "message_delivery_receipt",
-    /// A user's read mark moved. Data: `{receipt}`.
-    MessageReadReceipt = "message_read_receipt",
-    /// A user joined a group. Data: `{action}` (the `groupMember` action message).
-    GroupMemberJoined = "group_member_joined",
-    /// A member left a group. Data: `{action}`.
-    GroupMemberLeft = "group_member_left",
-    /// A member was added by an admin or moderator. Data: `{action}`.
-    GroupMemberAdded = "group_member_added",
-    /// A member was kicked. Data: `{action}`.
-    GroupMemberKicked = "group_member_kicked",
-    /// A member was banned. Data: `{action}`.
-    GroupMemberBanned = "group_member_banned",
-    /// A user was unbanned. Data: `{action}`.
-    GroupMemberUnbanned = "group_member_unbanned",
-    /// A member's scope changed. Data: `{action}`.
-    GroupMemberScopeChanged = "group_member_scope_changed",
-    /// A user came online (first device) or went offline (last device). Data: `{user: {uid, status, lastActiveAt}}`.
-    UserConnectionStatusChanged = "user_connection_status_changed",
-}
-
-impl Serialize for WebhookTrigger {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for WebhookTrigger {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = String::deserialize(deserializer)?;
-        Self::parse(&wire).ok_or_else(|| serde::de::Error::custom(format!("unknown trigger {wire}")))
+wire_enum! {
+    /// Events a webhook can subscribe to.
+    WebhookTrigger {
+        /// A message (category `message` or `custom`) was stored. Data: `{message}`.
+        MessageSent = "message_sent",
+        /// A message was edited. Data: `{message, action}` (the edited message and the action recording it).
+        MessageEdited = "message_edited",
+        /// A message was deleted. Data: `{message, action}`.
+        MessageDeleted = "message_deleted",
+        /// A user's delivered mark moved. Data: `{receipt}`.
+        MessageDeliveryReceipt = "message_delivery_receipt",
+        /// A user's read mark moved. Data: `{receipt}`.
+        MessageReadReceipt = "message_read_receipt",
+        /// A user joined a group. Data: `{action}` (the `groupMember` action message).
+        GroupMemberJoined = "group_member_joined",
+        /// A member left a group. Data: `{action}`.
+        GroupMemberLeft = "group_member_left",
+        /// A member was added by an admin or moderator. Data: `{action}`.
+        GroupMemberAdded = "group_member_added",
+        /// A member was kicked. Data: `{action}`.
+        GroupMemberKicked = "group_member_kicked",
+        /// A member was banned. Data: `{action}`.
+        GroupMemberBanned = "group_member_banned",
+        /// A user was unbanned. Data: `{action}`.
+        GroupMemberUnbanned = "group_member_unbanned",
+        /// A member's scope changed. Data: `{action}`.
+        GroupMemberScopeChanged = "group_member_scope_changed",
+        /// A user came online (first device) or went offline (last device). Data: `{user: {uid, status, lastActiveAt}}`.
+        UserConnectionStatusChanged = "user_connection_status_changed",
     }
 }
 
