@@ -193,3 +193,26 @@ describe("docked panel and the JS API", () => {
     await ned.close();
   });
 });
+
+describe("history", () => {
+  test("older messages load page by page as the visitor scrolls up", async () => {
+    await user("olga", "Olga");
+    await user("pete", "Pete");
+    for (let i = 1; i <= 75; i++) {
+      await rest(server, "POST", "/messages", { receiver: "pete", receiverType: "user", type: "text", data: { text: `note ${i}` } }, "olga");
+    }
+    const { page, frame } = await visit("history", { ...app, mode: "uid", uid: "pete", chatType: "user", defaultChatID: "olga" });
+    const log = frame.getByRole("log");
+    await log.getByText("note 75", { exact: true }).waitFor();
+    assert.equal(await frame.locator(".message").count(), 30, "the newest page first");
+    for (let loaded = 30; loaded < 75; loaded = await frame.locator(".message").count()) {
+      await frame.locator(".log-scroller").evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event("scroll")); });
+      await frame.locator(".message").nth(Math.min(loaded + 30, 75) - 1).waitFor();
+    }
+    await log.getByText("note 1", { exact: true }).waitFor();
+    const texts = await frame.locator(".message .bubble").allTextContents();
+    assert.deepEqual(texts, Array.from({ length: 75 }, (_, i) => `note ${i + 1}`), "every message once, in order");
+    assert.equal(await frame.locator(".day").count(), 1, "one day separator for one day");
+    await page.close();
+  });
+});
