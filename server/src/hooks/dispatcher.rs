@@ -43,6 +43,13 @@ impl DispatchSettings {
     }
 }
 
+/// How long delivered deliveries stay listed.
+pub const KEEP_DELIVERED: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long failed deliveries stay listed (and can be retried).
+pub const KEEP_FAILED: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How often old deliveries are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Longest backoff between two calls.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Longest sleep between two looks at the queue when nothing wakes the dispatcher.
@@ -91,6 +98,7 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
     let slots = Arc::new(Semaphore::new(settings.concurrency));
     let lease = settings.timeout + Duration::from_secs(30);
     let settings = Arc::new(settings);
+    tokio::spawn(purge(store.clone()));
     loop {
         // Look (a read) before claiming (a write), so commits that queued nothing cost the writer nothing.
         let due = match store.next_delivery_at().await {
@@ -137,6 +145,21 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
                 drop(permit);
             });
         }
+    }
+}
+
+/// Deletes deliveries older than [`KEEP_DELIVERED`] (delivered) or [`KEEP_FAILED`] (failed), every
+/// [`PURGE_EVERY`], so the outbox does not grow without bound.
+async fn purge(store: Arc<dyn Store>) {
+    loop {
+        let now = now_ms();
+        let cutoff = |keep: Duration| now - keep.as_millis() as i64;
+        match store.purge_deliveries(cutoff(KEEP_DELIVERED), cutoff(KEEP_FAILED)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deliveries = n, "purged old deliveries"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge old deliveries"),
+        }
+        tokio::time::sleep(PURGE_EVERY).await;
     }
 }
 

@@ -196,6 +196,9 @@ pub trait HookStore: Send + Sync + 'static {
     async fn release_deliveries(&self, now_ms: i64) -> StoreResult<u64>;
     /// A page of the app's deliveries by `filter`, newest first, and the total.
     async fn deliveries(&self, app_id: &str, filter: &DeliveryFilter, page: PageRequest) -> StoreResult<(Vec<DeliveryRecord>, u64)>;
+    /// Deletes delivered deliveries finished before `delivered_before` and failed ones finished before
+    /// `failed_before` (Unix ms); how many went.
+    async fn purge_deliveries(&self, delivered_before: i64, failed_before: i64) -> StoreResult<u64>;
     /// Queues a failed delivery again with a fresh count of attempts; the delivery, or `None` when there is
     /// no failed delivery with this id.
     async fn retry_delivery(&self, app_id: &str, id: i64, now_ms: i64) -> StoreResult<Option<DeliveryRecord>>;

@@ -454,6 +454,17 @@ impl HookStore for SqliteStore {
         Ok((rows.iter().map(delivery).collect::<StoreResult<_>>()?, total as u64))
     }
 
+    async fn purge_deliveries(&self, delivered_before: i64, failed_before: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM deliveries WHERE (state = 'delivered' AND finished_at < ?) OR (state = 'failed' AND finished_at < ?)",
+        )
+        .bind(delivered_before)
+        .bind(failed_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn retry_delivery(&self, app_id: &str, id: i64, now_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
         let row = sqlx::query(&format!(
             "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, finished_at = NULL \
@@ -468,5 +479,72 @@ impl HookStore for SqliteStore {
             self.deliveries.notify_one();
         }
         row.as_ref().map(delivery).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MessageStore, NewMessage, NewUser, SendOutcome, UserStore};
+    use confab_protocol::rest::messages::{Category, MessageData, ReceiverType};
+
+    fn user(uid: &str) -> NewUser {
+        NewUser {
+            uid: uid.into(),
+            name: uid.into(),
+            avatar: None,
+            link: None,
+            role: "default".into(),
+            status_message: None,
+            metadata: None,
+            tags: Vec::new(),
+            created_at: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_to_a_bot_queues_a_delivery_that_is_purged_once_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("confab.db")).await.unwrap();
+        let app = crate::apps::create_app(&store, "Test", "local").await.unwrap().app_id;
+        for uid in ["ann", "helper"] {
+            store.create_user(&app, &user(uid), None).await.unwrap();
+        }
+        let bot = BotRecord {
+            uid: "helper".into(),
+            webhook_url: "https://bots.example.com/".into(),
+            enabled: true,
+            group_chat_setting: GroupChatSetting::None,
+            basic_auth: None,
+            signing_secret: "whsec_x".into(),
+            created_at: 1,
+            updated_at: None,
+        };
+        store.create_bot(&app, &bot).await.unwrap();
+        let message = NewMessage {
+            conversation_id: "ann_user_helper".into(),
+            sender: "ann".into(),
+            receiver: "helper".into(),
+            receiver_type: ReceiverType::User,
+            category: Category::Message,
+            message_type: "text".into(),
+            data: MessageData { text: Some("hi".into()), ..MessageData::default() },
+            tags: Vec::new(),
+            muid: None,
+            sent_at: 1,
+        };
+        assert!(matches!(store.send_message(&app, message).await.unwrap(), SendOutcome::Stored { created: true, .. }));
+        let now = crate::hooks::now_ms();
+        let claimed = store.claim_deliveries(now + 1000, now + 60_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!((claimed[0].target.as_str(), claimed[0].trigger.as_str()), ("helper", "after_message"));
+        store.record_attempt(claimed[0].id, &Attempt::Delivered, now).await.unwrap();
+        let delivered = DeliveryFilter { state: DeliveryState::Delivered, target: None };
+        let page = PageRequest { per_page: 10, page: 1 };
+        // Not old enough yet: kept.
+        assert_eq!(store.purge_deliveries(now - 1, now - 1).await.unwrap(), 0);
+        assert_eq!(store.deliveries(&app, &delivered, page).await.unwrap().1, 1);
+        assert_eq!(store.purge_deliveries(now + 1, now - 1).await.unwrap(), 1);
+        assert_eq!(store.deliveries(&app, &delivered, page).await.unwrap().1, 0);
     }
 }
