@@ -18,6 +18,9 @@ cargo build --locked -p confab-server
 echo "== size report" >&2
 node tests/e2e/size-report.mjs
 
+echo "== host-page cost (Lighthouse)" >&2
+node tests/e2e/lighthouse-report.mjs
+
 echo "== end-to-end tests (Chromium)" >&2
 cd tests/e2e
 node --test --test-concurrency=1 --test-reporter=spec
