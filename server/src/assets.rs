@@ -42,6 +42,18 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// The best encoding `accept_encoding` allows, brotli first; with `brotli_ready` false, gzip before
+    /// brotli (a large file's brotli is still being made: nobody waits for it).
+    pub fn negotiate_ready(accept_encoding: Option<&str>, brotli_ready: bool) -> Self {
+        match Self::negotiate(accept_encoding) {
+            Self::Brotli if !brotli_ready => match Self::negotiate(accept_encoding.map(|v| v.replace("br", "x-none")).as_deref()) {
+                Self::Identity => Self::Brotli,
+                other => other,
+            },
+            chosen => chosen,
+        }
+    }
+
     /// The best encoding `accept_encoding` allows, brotli first.
     pub fn negotiate(accept_encoding: Option<&str>) -> Self {
         let accepts = |name: &str| {
@@ -73,6 +85,9 @@ impl Encoding {
         }
     }
 }
+
+/// Files at least this large are not brotli-compressed while a request waits.
+const LARGE_BYTES: usize = 64 * 1024;
 
 /// One static file.
 #[derive(Debug)]
@@ -122,10 +137,19 @@ impl Asset {
         }
     }
 
+    /// Compresses the asset with gzip now (fast), or with brotli (slow on large files).
+    pub fn precompress(&self, encoding: Encoding) {
+        if compressible(self.content_type) {
+            self.encoded(encoding);
+        }
+    }
+
     /// Answers a GET for this asset given the request's headers.
     pub fn respond(&self, request: &HeaderMap) -> Response {
         let encoding = if compressible(self.content_type) {
-            Encoding::negotiate(request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()))
+            // Small files are compressed on demand; a large one is served gzip until its brotli is ready.
+            let brotli_ready = self.body.len() < LARGE_BYTES || self.brotli.get().is_some();
+            Encoding::negotiate_ready(request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()), brotli_ready)
         } else {
             Encoding::Identity
         };
@@ -194,6 +218,16 @@ pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_large_file_is_served_gzip_while_its_brotli_is_being_made() {
+        assert_eq!(Encoding::negotiate_ready(Some("gzip, deflate, br"), false), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate_ready(Some("gzip, deflate, br"), true), Encoding::Brotli);
+        // A client that takes only brotli waits for it.
+        assert_eq!(Encoding::negotiate_ready(Some("br"), false), Encoding::Brotli);
+        assert_eq!(Encoding::negotiate_ready(None, false), Encoding::Identity);
+    }
+
     use super::*;
 
     #[test]

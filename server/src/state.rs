@@ -53,6 +53,9 @@ impl AppState {
     ) -> std::io::Result<Self> {
         let realtime = Realtime::start(store.clone(), Arc::new(InProcessBroker::default()));
         let callbacks = Arc::new(callbacks);
+        let widget = Arc::new(WidgetAssets::load(widget_dir)?);
+        let compressing = widget.clone();
+        std::thread::Builder::new().name("confab-precompress".into()).spawn(move || compressing.precompress())?;
         tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
         Ok(Self {
             demo_bot: None,
@@ -61,7 +64,7 @@ impl AppState {
             store,
             region: region.into(),
             loader: Arc::new(loader::asset(region)),
-            widget: Arc::new(WidgetAssets::load(widget_dir)?),
+            widget,
             demo: demo.map(Arc::new),
             credentials: Arc::new(CredentialCache::default()),
             limiter: Arc::new(RateLimiter::new(rate_limit)),

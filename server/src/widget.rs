@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::assets::{content_type_for, Asset, CachePolicy};
+use crate::assets::{content_type_for, Asset, CachePolicy, Encoding};
 
 /// The widget's files, ready to serve.
 #[derive(Debug, Default)]
@@ -46,6 +46,16 @@ impl WidgetAssets {
             }
         }
         Ok(assets)
+    }
+
+    /// Compresses every file, gzip first (quick), then brotli (at its best quality it takes seconds on the
+    /// wasm file; until then large files are served gzip), so no visitor waits for a compression.
+    pub fn precompress(&self) {
+        for encoding in [Encoding::Gzip, Encoding::Brotli] {
+            for asset in self.frame.iter().chain(self.files.values()) {
+                asset.precompress(encoding);
+            }
+        }
     }
 
     /// The frame page, if the widget was built.

@@ -46,10 +46,13 @@ async function open(name, config, viewport) {
 describe("looks and accessibility", () => {
   test("keyboard only: open, write, send, close, with focus kept in the panel and returned", async () => {
     const page = await open("keyboard", { ...app, mode: "uid", uid: "sam", chatType: "user", defaultChatID: "tia" });
+    await page.getByRole("button", { name: "Open chat" }).waitFor();
     assert.deepEqual(await violations(page), [], "host page with the launcher");
-    await page.keyboard.press("Tab"); // the host page's own button
+    await page.locator("#host-button").focus(); // the host page's own button
     await page.keyboard.press("Tab"); // the launcher
+    await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute("data-confab") === "launcher");
     await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Close chat" }).first().waitFor();
     const frame = frameOf(page);
     const box = frame.getByRole("textbox", { name: "Message" });
     await box.waitFor();
