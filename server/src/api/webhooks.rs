@@ -110,18 +110,17 @@ async fn list_webhooks(caller: Caller, State(state): State<AppState>) -> ApiResu
     Ok(data(state.store.webhooks(caller.app_id()).await?.into_iter().map(shown).collect()))
 }
 
-async fn existing(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(String, WebhookRecord)> {
+async fn existing(state: &AppState, caller: &Caller, id: &str) -> ApiResult<WebhookRecord> {
     caller.require_admin()?;
     let id = validate::id("id", id)?;
-    let hook = state.store.webhook(caller.app_id(), &id).await?.ok_or_else(|| webhook_not_found(&id))?;
-    Ok((id, hook))
+    state.store.webhook(caller.app_id(), &id).await?.ok_or_else(|| webhook_not_found(&id))
 }
 
 /// Gets a webhook. REST API key.
 #[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Data<Webhook>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn get_webhook(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Data<Webhook>>> {
-    Ok(data(shown(existing(&state, &caller, &id).await?.1)))
+    Ok(data(shown(existing(&state, &caller, &id).await?)))
 }
 
 async fn change(state: &AppState, caller: &Caller, id: &str, change: WebhookChange) -> ApiResult<Webhook> {
@@ -163,14 +162,15 @@ async fn delete_webhook(caller: Caller, State(state): State<AppState>, Path(id):
 #[utoipa::path(get, path = "/webhooks/{id}/triggers", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Data<Vec<WebhookTrigger>>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn list_triggers(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Data<Vec<WebhookTrigger>>>> {
-    Ok(data(existing(&state, &caller, &id).await?.1.triggers))
+    Ok(data(existing(&state, &caller, &id).await?.triggers))
 }
 
 /// Adds triggers to a webhook. REST API key.
 #[utoipa::path(post, path = "/webhooks/{id}/triggers", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")), request_body = WebhookTriggers,
     responses((status = 200, body = Data<Webhook>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn add_triggers(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<WebhookTriggers>) -> ApiResult<Json<Data<Webhook>>> {
-    let (id, _) = existing(&state, &caller, &id).await?;
+    caller.require_admin()?;
+    let id = validate::id("id", &id)?;
     Ok(data(change(&state, &caller, &id, WebhookChange { add_triggers: body.triggers, ..WebhookChange::default() }).await?))
 }
 
@@ -178,7 +178,8 @@ async fn add_triggers(caller: Caller, State(state): State<AppState>, Path(id): P
 #[utoipa::path(delete, path = "/webhooks/{id}/triggers", tag = "webhooks", params(("id" = String, Path, description = "The webhook's id")), request_body = WebhookTriggers,
     responses((status = 200, body = Data<Webhook>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn remove_triggers(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<WebhookTriggers>) -> ApiResult<Json<Data<Webhook>>> {
-    let (id, _) = existing(&state, &caller, &id).await?;
+    caller.require_admin()?;
+    let id = validate::id("id", &id)?;
     Ok(data(change(&state, &caller, &id, WebhookChange { remove_triggers: body.triggers, ..WebhookChange::default() }).await?))
 }
 

@@ -55,6 +55,17 @@ pub enum Patch<T> {
     Clear,
 }
 
+impl<T: Clone> Patch<T> {
+    /// `current` after this change.
+    pub fn apply(&self, current: &mut Option<T>) {
+        match self {
+            Self::Keep => {}
+            Self::Set(value) => *current = Some(value.clone()),
+            Self::Clear => *current = None,
+        }
+    }
+}
+
 impl<T> Patch<T> {
     /// `Set(v)` when `value` is given, `Clear` when `clear`, else `Keep`.
     pub fn from_parts(value: Option<T>, clear: bool) -> Self {

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use super::rows::json_value;
 use super::{is_unique_violation, SqliteStore};
 use crate::store::{
-    Attempt, BasicAuth, BotChange, BotRecord, DeliveryFilter, DeliveryRecord, HookStore, PageRequest, Patch, StoreError,
+    Attempt, BasicAuth, BotChange, BotRecord, DeliveryFilter, DeliveryRecord, HookStore, PageRequest, StoreError,
     StoreResult, WebhookChange, WebhookRecord,
 };
 
@@ -201,11 +201,7 @@ impl HookStore for SqliteStore {
         if let Some(setting) = change.group_chat_setting {
             current.group_chat_setting = setting;
         }
-        match &change.basic_auth {
-            Patch::Keep => {}
-            Patch::Set(auth) => current.basic_auth = Some(auth.clone()),
-            Patch::Clear => current.basic_auth = None,
-        }
+        change.basic_auth.apply(&mut current.basic_auth);
         current.updated_at = Some(now);
         let (user, password) = auth_columns(current.basic_auth.as_ref());
         sqlx::query(
@@ -303,11 +299,7 @@ impl HookStore for SqliteStore {
         if let Some(enabled) = change.enabled {
             current.enabled = enabled;
         }
-        match &change.basic_auth {
-            Patch::Keep => {}
-            Patch::Set(auth) => current.basic_auth = Some(auth.clone()),
-            Patch::Clear => current.basic_auth = None,
-        }
+        change.basic_auth.apply(&mut current.basic_auth);
         let (user, password) = auth_columns(current.basic_auth.as_ref());
         sqlx::query(
             "UPDATE webhooks SET name = ?, url = ?, enabled = ?, basic_auth_user = ?, basic_auth_password = ?, \
