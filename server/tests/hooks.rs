@@ -302,6 +302,14 @@ async fn webhooks_get_their_triggers_signed() {
     assert!(!changed["triggers"].as_array().unwrap().contains(&json!("message_sent")), "{changed}");
     let listed = app.ok("GET", "/webhooks/audit/triggers", Creds::Admin, None).await["data"].clone();
     assert_eq!(listed.as_array().unwrap().len(), triggers.len() - 1);
+    // Calls queued before the webhook is disabled (the offline presence of the dropped device) are made
+    // first; then nothing more may arrive.
+    receiver.wait_for(WAIT, |c| c.iter().any(|c| c.json()["data"]["user"]["status"] == "offline")).await;
+    let deadline = Instant::now() + WAIT;
+    while app.ok("GET", "/deliveries?state=pending", Creds::Admin, None).await["meta"]["pagination"]["total"] != 0 {
+        assert!(Instant::now() < deadline, "deliveries still pending");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     app.ok("PUT", "/webhooks/audit", Creds::Admin, Some(json!({"enabled": false}))).await;
     let before = receiver.calls().len();
     app.ok("POST", "/groups/lobby/join", Creds::As("bob"), Some(json!({}))).await;
