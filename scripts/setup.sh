@@ -2,7 +2,7 @@
 # Installs what Confab's build and tests need, at pinned versions. Idempotent: each step checks first and
 # returns in milliseconds when its tool is already there at the right version.
 #
-#   scripts/setup.sh build   wasm target, trunk, wasm-bindgen CLI, wasm-opt
+#   scripts/setup.sh build   wasm target, trunk, wasm-bindgen CLI, wasm-opt, terser
 #   scripts/setup.sh test    the above, plus Chromium, chromedriver and the end-to-end npm packages
 #
 # Works as root or as a user with sudo.
@@ -11,6 +11,7 @@ set -euo pipefail
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132            # wasm-opt, as the npm package binaryen
+TERSER_VERSION=5.39.0           # minifies the host page's scripts (snippet/)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -39,6 +40,12 @@ ensure_wasm_opt() {
   $SUDO npm install -g --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
 }
 
+ensure_terser() {
+  if command -v terser >/dev/null && [ "$(terser --version 2>/dev/null)" = "terser $TERSER_VERSION" ]; then return; fi
+  say "installing terser $TERSER_VERSION from npm"
+  $SUDO npm install -g --no-audit --no-fund "terser@$TERSER_VERSION"
+}
+
 ensure_apt() {
   local missing=()
   for pair in "$@"; do
@@ -63,6 +70,7 @@ setup_build() {
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION" --locked
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
   ensure_wasm_opt
+  ensure_terser
 }
 
 setup_test() {

@@ -5,9 +5,12 @@
 //! at that origin and posts only to it.
 
 use confab_protocol::bridge::FrameMessage;
+use confab_protocol::decode::Decode;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::MessageEvent;
+
+use crate::net::json::JsJson;
 
 /// The parent window at a known origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +50,7 @@ impl HostBridge {
         if !js_sys::Object::is(&source, &parent) {
             return None;
         }
-        serde_wasm_bindgen::from_value(event.data()).ok()
+        FrameMessage::decode(&JsJson(event.data())).ok()
     }
 }
 

@@ -299,7 +299,7 @@ impl Chat {
             let (api, token) = chat.rest();
             if peer.kind == ReceiverType::Group && !peer.joined {
                 let joined = api
-                    .call::<serde::de::IgnoredAny>("POST", &format!("/groups/{}/join", encode(&peer.id)), &crate::net::http::Credential::Token(token.clone()), Some(&JoinBody {}))
+                    .call::<serde_json::Value>("POST", &format!("/groups/{}/join", encode(&peer.id)), &crate::net::http::Credential::Token(token.clone()), crate::net::http::body(&JoinBody {}))
                     .await;
                 if let Err(e) = joined {
                     crate::bridge::console_error(&format!("Confab: cannot join {}: {}", peer.id, e.message()));

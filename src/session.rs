@@ -10,6 +10,7 @@ use confab_protocol::rest::Data;
 use confab_protocol::widget_config::WidgetConfig;
 
 use crate::net::http::{Api, CallError, Credential};
+use crate::net::http::body as json_body;
 
 fn profile(config: &WidgetConfig) -> Option<Profile> {
     config.user.as_ref().map(|u| Profile { name: u.name.clone(), avatar: u.avatar.clone(), link: u.link.clone() })
@@ -22,16 +23,16 @@ pub async fn sign_in(api: &Api, config: &WidgetConfig, remembered: Option<String
     match config.mode.as_str() {
         "uid" => {
             let body = UidSignIn { uid: config.uid.clone().unwrap_or_default(), user_hash: config.user_hash.clone(), user: profile(config) };
-            Ok((api.call::<Data<Session>>("POST", "/auth/uid", &key, Some(&body)).await?.data, false))
+            Ok((api.call::<Data<Session>>("POST", "/auth/uid", &key, json_body(&body)).await?.data, false))
         }
         "authToken" => {
             let body = TokenSignIn { auth_token: config.auth_token.clone().unwrap_or_default() };
-            Ok((api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, Some(&body)).await?.data, false))
+            Ok((api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, json_body(&body)).await?.data, false))
         }
         _ => {
             if let Some(token) = remembered.filter(|t| !t.is_empty()) {
                 let body = TokenSignIn { auth_token: token };
-                match api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, Some(&body)).await {
+                match api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, json_body(&body)).await {
                     Ok(session) => return Ok((session.data, false)),
                     // Revoked or deleted: a new guest, remembered in its place once they write.
                     Err(CallError::Refused { .. }) => {}
@@ -39,7 +40,7 @@ pub async fn sign_in(api: &Api, config: &WidgetConfig, remembered: Option<String
                 }
             }
             let body = GuestSignIn { user: profile(config) };
-            Ok((api.call::<Data<Session>>("POST", "/auth/guest", &key, Some(&body)).await?.data, true))
+            Ok((api.call::<Data<Session>>("POST", "/auth/guest", &key, json_body(&body)).await?.data, true))
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`api_error`]: the REST error envelope and its stable codes.
 //! - [`rest`]: the REST API's request and response bodies.
 //! - [`realtime`]: the WebSocket frames and close codes.
+//! - [`decode`]: reading the JSON the widget receives into these types, without serde's derived decoders.
 //! - `signature` (feature `signing`): the HMAC header on bot and webhook calls.
 //!
 //! Nothing here depends on the server or the browser.
@@ -15,6 +16,7 @@
 mod wire_enum;
 pub mod api_error;
 pub mod bridge;
+pub mod decode;
 pub mod ids;
 pub mod limits;
 pub mod realtime;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::bridge::FrameMessageKind;
 use crate::ids::is_valid_id;
-use crate::limits::MAX_CONFIG_STRING_LEN;
+use crate::limits::{MAX_CONFIG_STRING_LEN, MAX_ID_LEN};
 
 /// The JSON type a config key must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -246,42 +246,27 @@ fn default_theme() -> String {
 }
 
 impl WidgetConfig {
-    /// Every problem with this config, in key order; empty when it is good. `server_region` is checked
-    /// when given.
+    /// Every problem with this config, in the order of [`VALUE_RULES`] after the missing keys, the region
+    /// and the profile; empty when it is good. `server_region` is checked when given.
     pub fn problems(&self, server_region: Option<&str>) -> Vec<ConfigProblem> {
-        use ConfigErrorCode::*;
         let mut out = Vec::new();
-        let missing = |field: &str| {
-            ConfigProblem::new(ConfigMissingField, field, format!("config.{field} is required"))
-        };
-        if self.app_id.is_empty() {
-            out.push(missing("appID"));
-        } else if !is_valid_id(&self.app_id) {
-            out.push(invalid("appID", "must be 1-100 characters of a-z, A-Z, 0-9, _ and -"));
+        for key in ["appID", "mode"].into_iter().chain(required_keys(&self.mode).unwrap_or_default().iter().copied()) {
+            if self.string_value(key).is_none_or(str::is_empty) {
+                out.push(missing(key, ""));
+            }
+        }
+        if !self.is_docked && self.mount.as_deref().is_none_or(str::is_empty) {
+            out.push(missing("mount", " when isDocked is false"));
         }
         if let Some(server) = server_region {
             let region = if self.region.is_empty() { server } else { self.region.as_str() };
             if region != server {
                 out.push(ConfigProblem::new(
-                    ConfigRegionMismatch,
+                    ConfigErrorCode::ConfigRegionMismatch,
                     "region",
                     format!("config.region is \"{region}\" but this server runs region \"{server}\""),
                 ));
             }
-        }
-        match required_keys(&self.mode) {
-            None if self.mode.is_empty() => out.push(missing("mode")),
-            None => out.push(invalid("mode", &one_of(MODES.iter().map(|(m, _)| *m)))),
-            Some(required) => {
-                for key in required {
-                    if self.string_key(key).is_none_or(str::is_empty) {
-                        out.push(missing(key));
-                    }
-                }
-            }
-        }
-        if self.uid.as_deref().is_some_and(|uid| !uid.is_empty() && !is_valid_id(uid)) {
-            out.push(invalid("uid", "must be 1-100 characters of a-z, A-Z, 0-9, _ and -"));
         }
         if let Some(user) = &self.user {
             for (key, value) in [("name", &user.name), ("avatar", &user.avatar), ("link", &user.link)] {
@@ -290,63 +275,134 @@ impl WidgetConfig {
                 }
             }
         }
-        if !self.is_docked && self.mount.as_deref().is_none_or(str::is_empty) {
-            out.push(ConfigProblem::new(
-                ConfigMissingField,
-                "mount",
-                "config.mount is required when isDocked is false".into(),
-            ));
-        }
-        for (key, value) in [("width", &self.width), ("height", &self.height)] {
-            if !is_css_length(value) {
-                out.push(invalid(key, &format!("must be a CSS length in {}", LENGTH_UNITS.join(", "))));
+        for (key, check) in VALUE_RULES {
+            if self.string_value(key).is_some_and(|v| !v.is_empty() && !check.accepts(v)) {
+                out.push(invalid(key, &check.rule()));
             }
-        }
-        if !DOCKED_ALIGNMENTS.contains(&self.docked_alignment.as_str()) {
-            out.push(invalid("dockedAlignment", &one_of(DOCKED_ALIGNMENTS.iter().copied())));
-        }
-        if !THEMES.contains(&self.theme.as_str()) {
-            out.push(invalid("theme", &one_of(THEMES.iter().copied())));
-        }
-        for (key, value) in [("variantID", &self.variant_id), ("defaultChatID", &self.default_chat_id)] {
-            if value.as_deref().is_some_and(|v| !is_valid_id(v)) {
-                out.push(invalid(key, "must be 1-100 characters of a-z, A-Z, 0-9, _ and -"));
-            }
-        }
-        if self.chat_type.as_deref().is_some_and(|t| !CHAT_TYPES.contains(&t)) {
-            out.push(invalid("chatType", &one_of(CHAT_TYPES.iter().copied())));
-        }
-        if self.language.as_deref().is_some_and(|l| !is_language_tag(l)) {
-            out.push(invalid("language", "must be a language tag such as en-US"));
-        }
-        if self.api_base.as_deref().is_some_and(|b| !is_http_origin(b)) {
-            out.push(invalid("apiBase", "must be an http(s) origin such as https://chat.example.com"));
         }
         out
     }
 
-    fn string_key(&self, key: &str) -> Option<&str> {
+    /// The value of a string key, by its config name.
+    fn string_value(&self, key: &str) -> Option<&str> {
+        fn optional(v: &Option<String>) -> Option<&str> {
+            v.as_deref()
+        }
         match key {
-            "authKey" => self.auth_key.as_deref(),
-            "uid" => self.uid.as_deref(),
-            "authToken" => self.auth_token.as_deref(),
+            "appID" => Some(&self.app_id),
+            "region" => Some(&self.region),
+            "mode" => Some(&self.mode),
+            "authKey" => optional(&self.auth_key),
+            "uid" => optional(&self.uid),
+            "userHash" => optional(&self.user_hash),
+            "authToken" => optional(&self.auth_token),
+            "mount" => optional(&self.mount),
+            "width" => Some(&self.width),
+            "height" => Some(&self.height),
+            "dockedAlignment" => Some(&self.docked_alignment),
+            "variantID" => optional(&self.variant_id),
+            "chatType" => optional(&self.chat_type),
+            "defaultChatID" => optional(&self.default_chat_id),
+            "language" => optional(&self.language),
+            "apiBase" => optional(&self.api_base),
+            "theme" => Some(&self.theme),
             _ => None,
         }
     }
+}
+
+fn missing(field: &str, when: &str) -> ConfigProblem {
+    ConfigProblem::new(ConfigErrorCode::ConfigMissingField, field, format!("config.{field} is required{when}"))
 }
 
 fn invalid(field: &str, rule: &str) -> ConfigProblem {
     ConfigProblem::new(ConfigErrorCode::ConfigInvalidField, field, format!("config.{field} {rule}"))
 }
 
-fn one_of<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    let quoted: Vec<String> = values.map(|v| format!("\"{v}\"")).collect();
-    format!("must be one of {}", quoted.join(", "))
-}
-
 /// The keys `mode` requires besides `appID`, or `None` for an unknown mode.
 pub fn required_keys(mode: &str) -> Option<&'static [&'static str]> {
     MODES.iter().find(|(m, _)| *m == mode).map(|(_, keys)| *keys)
+}
+
+/// How the value of a string key is checked. Each check has a Rust predicate ([`ValueCheck::accepts`]) for
+/// the frame and the server, and a regular expression ([`ValueCheck::pattern`]) for the loader; the shared
+/// config cases hold both to the same answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueCheck {
+    /// An identifier (see [`is_valid_id`]).
+    Id,
+    /// One of [`MODES`].
+    Mode,
+    /// One of a fixed list.
+    OneOf(&'static [&'static str]),
+    /// A positive CSS length (see [`is_css_length`]).
+    CssLength,
+    /// A language tag (see [`is_language_tag`]).
+    LanguageTag,
+    /// An http(s) origin (see [`is_http_origin`]).
+    HttpOrigin,
+}
+
+/// The rules on values, in the order their problems are reported. A rule applies to a non-empty value.
+pub const VALUE_RULES: &[(&str, ValueCheck)] = &[
+    ("appID", ValueCheck::Id),
+    ("mode", ValueCheck::Mode),
+    ("uid", ValueCheck::Id),
+    ("width", ValueCheck::CssLength),
+    ("height", ValueCheck::CssLength),
+    ("dockedAlignment", ValueCheck::OneOf(DOCKED_ALIGNMENTS)),
+    ("theme", ValueCheck::OneOf(THEMES)),
+    ("variantID", ValueCheck::Id),
+    ("defaultChatID", ValueCheck::Id),
+    ("chatType", ValueCheck::OneOf(CHAT_TYPES)),
+    ("language", ValueCheck::LanguageTag),
+    ("apiBase", ValueCheck::HttpOrigin),
+];
+
+impl ValueCheck {
+    fn choices(self) -> Vec<&'static str> {
+        match self {
+            Self::Mode => MODES.iter().map(|(m, _)| *m).collect(),
+            Self::OneOf(values) => values.to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether `value` passes.
+    pub fn accepts(self, value: &str) -> bool {
+        match self {
+            Self::Id => is_valid_id(value),
+            Self::Mode | Self::OneOf(_) => self.choices().contains(&value),
+            Self::CssLength => is_css_length(value),
+            Self::LanguageTag => is_language_tag(value),
+            Self::HttpOrigin => is_http_origin(value),
+        }
+    }
+
+    /// The rule as the end of a sentence ("config.width " + rule).
+    pub fn rule(self) -> String {
+        match self {
+            Self::Id => format!("must be 1-{MAX_ID_LEN} characters of a-z, A-Z, 0-9, _ and -"),
+            Self::Mode | Self::OneOf(_) => {
+                let quoted: Vec<String> = self.choices().iter().map(|v| format!("\"{v}\"")).collect();
+                format!("must be one of {}", quoted.join(", "))
+            }
+            Self::CssLength => format!("must be a CSS length in {}", LENGTH_UNITS.join(", ")),
+            Self::LanguageTag => "must be a language tag such as en-US".into(),
+            Self::HttpOrigin => "must be an http(s) origin such as https://chat.example.com".into(),
+        }
+    }
+
+    /// The same rule as a JavaScript regular expression's source, for the loader.
+    pub fn pattern(self) -> String {
+        match self {
+            Self::Id => format!("^[A-Za-z0-9_-]{{1,{MAX_ID_LEN}}}$"),
+            Self::Mode | Self::OneOf(_) => format!("^(?:{})$", self.choices().join("|")),
+            Self::CssLength => format!("^\\d+(?:\\.\\d+)?(?:{})$", LENGTH_UNITS.join("|")),
+            Self::LanguageTag => "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$".into(),
+            Self::HttpOrigin => format!("^https?://[A-Za-z0-9.:\\[\\]-]{{1,{MAX_CONFIG_STRING_LEN}}}/?$"),
+        }
+    }
 }
 
 /// True for a positive CSS length with one of [`LENGTH_UNITS`], such as `400px` or `90.5%`.
@@ -388,22 +444,16 @@ pub struct LoaderSpec {
     pub keys: BTreeMap<&'static str, KeyKind>,
     /// Mode to the keys it requires.
     pub modes: BTreeMap<&'static str, &'static [&'static str]>,
-    /// Enumerated keys to their allowed values.
-    pub enums: BTreeMap<&'static str, &'static [&'static str]>,
-    /// Units accepted in lengths.
-    pub units: &'static [&'static str],
+    /// [`VALUE_RULES`] as `[key, pattern, rule]`, in order.
+    pub rules: Vec<(&'static str, String, String)>,
     /// Keys of the `user` object.
     #[serde(rename = "userKeys")]
     pub user_keys: &'static [&'static str],
     /// Longest free-form string.
     #[serde(rename = "maxString")]
     pub max_string: usize,
-    /// Default panel size.
+    /// Values of keys the config may omit.
     pub defaults: BTreeMap<&'static str, &'static str>,
-    /// Error code names the loader reports.
-    pub codes: BTreeMap<&'static str, &'static str>,
-    /// `postMessage` message types exchanged with the frame.
-    pub messages: BTreeMap<&'static str, &'static str>,
 }
 
 impl LoaderSpec {
@@ -413,8 +463,7 @@ impl LoaderSpec {
             region: region.to_owned(),
             keys: KEYS.iter().copied().collect(),
             modes: MODES.iter().copied().collect(),
-            enums: [("dockedAlignment", DOCKED_ALIGNMENTS), ("theme", THEMES), ("chatType", CHAT_TYPES)].into_iter().collect(),
-            units: LENGTH_UNITS,
+            rules: VALUE_RULES.iter().map(|(key, check)| (*key, check.pattern(), check.rule())).collect(),
             user_keys: USER_KEYS,
             max_string: MAX_CONFIG_STRING_LEN,
             defaults: [
@@ -425,8 +474,27 @@ impl LoaderSpec {
             ]
             .into_iter()
             .collect(),
-            codes: ConfigErrorCode::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect(),
-            messages: FrameMessageKind::ALL.iter().map(|k| (k.short_name(), k.as_str())).collect(),
         }
+    }
+}
+
+/// What the host module (loaded on intent) needs: the frame message types. (Both scripts write error codes
+/// as literals; the server's tests hold each one to [`ConfigErrorCode::ALL`].)
+#[derive(Debug, Serialize)]
+pub struct HostSpec {
+    /// `postMessage` message types exchanged with the frame.
+    pub messages: BTreeMap<&'static str, &'static str>,
+}
+
+impl HostSpec {
+    /// The spec.
+    pub fn new() -> Self {
+        Self { messages: FrameMessageKind::ALL.iter().map(|k| (k.short_name(), k.as_str())).collect() }
+    }
+}
+
+impl Default for HostSpec {
+    fn default() -> Self {
+        Self::new()
     }
 }

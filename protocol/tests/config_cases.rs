@@ -2,7 +2,7 @@
 //! checker runs the same file (tests/e2e/loader-validate.test.mjs), so both agree on every rule.
 
 use confab_protocol::bridge::{FrameMessage, FrameMessageKind};
-use confab_protocol::widget_config::{ConfigErrorCode, LoaderSpec, WidgetConfig};
+use confab_protocol::widget_config::{ConfigErrorCode, HostSpec, LoaderSpec, ValueCheck, WidgetConfig, VALUE_RULES};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -49,16 +49,26 @@ fn problems_carry_a_sentence_naming_the_field() {
 }
 
 #[test]
-fn loader_spec_lists_every_code_and_message_kind() {
+fn specs_list_the_rules_and_every_message_kind() {
     let spec = serde_json::to_value(LoaderSpec::new("eu")).unwrap();
     assert_eq!(spec["region"], "eu");
-    for code in ConfigErrorCode::ALL {
-        assert_eq!(spec["codes"][code.as_str()], code.as_str());
-    }
-    for kind in FrameMessageKind::ALL {
-        assert_eq!(spec["messages"][kind.short_name()], kind.as_str());
-    }
     assert_eq!(spec["modes"]["uid"], serde_json::json!(["authKey", "uid"]));
+    assert_eq!(spec["rules"].as_array().unwrap().len(), VALUE_RULES.len());
+    let host = serde_json::to_value(HostSpec::new()).unwrap();
+    for kind in FrameMessageKind::ALL {
+        assert_eq!(host["messages"][kind.short_name()], kind.as_str());
+    }
+}
+
+#[test]
+fn one_of_patterns_hold_no_regex_syntax() {
+    for (key, check) in VALUE_RULES {
+        if let ValueCheck::OneOf(values) = check {
+            for value in *values {
+                assert!(value.bytes().all(|b| b.is_ascii_alphanumeric()), "{key}: {value}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/demo", get(demo_page))
         .route("/demo/agent", get(agent_page))
         .route("/widget/confab.js", get(loader))
+        .route("/widget/confab-host.js", get(host_script))
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
         .route("/v3/ws", get(realtime::socket::upgrade))
@@ -53,6 +54,10 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
 
 async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state.loader.respond(&headers)
+}
+
+async fn host_script(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state.host_script.respond(&headers)
 }
 
 async fn frame(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -6,7 +6,7 @@
 //! - [`secrets`]: random keys and their stored hashes.
 //! - [`assets`]: compressed, cache-aware responses for static files.
 //! - [`widget`]: the built widget (the chat frame and its hashed files).
-//! - [`loader`]: `confab.js`, the loader a site's snippet pulls in.
+//! - [`loader`]: `confab.js` and `confab-host.js`, the scripts a site's page runs.
 //! - [`demo`]: the demo app and its host page.
 //! - [`error`]: the API error type and its JSON envelope; [`json`]: the body extractor.
 //! - [`auth`]: who is calling (keys, tokens, `onBehalfOf`); [`credentials`]: their cache;

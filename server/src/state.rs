@@ -9,7 +9,7 @@ use crate::hooks::{dispatcher, CallbackPolicy, DispatchSettings};
 use crate::rate_limit::RateLimiter;
 use crate::realtime::{InProcessBroker, Realtime};
 use crate::demo::DemoApp;
-use crate::loader;
+use crate::loader::{self, Script};
 use crate::store::Store;
 use crate::widget::WidgetAssets;
 
@@ -22,6 +22,8 @@ pub struct AppState {
     pub region: Arc<str>,
     /// The rendered loader.
     pub loader: Arc<Asset>,
+    /// The rendered host module (loaded by the loader on intent).
+    pub host_script: Arc<Asset>,
     /// The built widget.
     pub widget: Arc<WidgetAssets>,
     /// The demo app the `/demo` page signs in to, when this data directory has one.
@@ -63,7 +65,8 @@ impl AppState {
             realtime,
             store,
             region: region.into(),
-            loader: Arc::new(loader::asset(region)),
+            loader: Arc::new(loader::asset(Script::Loader, region, widget_dir)),
+            host_script: Arc::new(loader::asset(Script::Host, region, widget_dir)),
             widget,
             demo: demo.map(Arc::new),
             credentials: Arc::new(CredentialCache::default()),

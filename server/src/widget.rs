@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::assets::{content_type_for, Asset, CachePolicy, Encoding};
+use crate::loader::Script;
 
 /// The widget's files, ready to serve.
 #[derive(Debug, Default)]
@@ -32,6 +33,10 @@ impl WidgetAssets {
                 .expect("walked paths are under dir")
                 .to_string_lossy()
                 .replace('\\', "/");
+            if [Script::Loader, Script::Host].iter().any(|s| s.file_name() == name) {
+                // Minified sources of the host page's scripts: served rendered, by the loader module.
+                continue;
+            }
             let body = std::fs::read(&path)?;
             if name == "index.html" {
                 let csp = frame_csp(&String::from_utf8_lossy(&body));

@@ -1,7 +1,9 @@
 //! REST calls to `/v3` on the frame's own origin (the server that served it), with `fetch`.
 
 use confab_protocol::api_error::ApiErrorEnvelope;
-use serde::de::DeserializeOwned;
+use confab_protocol::decode::Decode;
+
+use super::json::JsJson;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -64,8 +66,15 @@ impl Api {
         Self { origin, app_id: app_id.to_owned() }
     }
 
-    /// `method /v3{path}` with `credential` and an optional JSON `body`; the answer parsed as `T`.
-    pub async fn call<T: DeserializeOwned>(&self, method: &str, path: &str, credential: &Credential, body: Option<&impl Serialize>) -> Result<T, CallError> {
+    /// `method /v3{path}` with `credential` and an optional JSON `body` (see [`body`]); the answer read
+    /// as `T`.
+    pub async fn call<T: Decode>(&self, method: &str, path: &str, credential: &Credential, body: Option<String>) -> Result<T, CallError> {
+        let answer = self.fetch(method, path, credential, body).await?;
+        T::decode(&answer).map_err(|e| CallError::Network(format!("unreadable answer: bad field {}", e.0)))
+    }
+
+    /// The call itself, the same code for every answer type: the parsed answer, or why there is none.
+    async fn fetch(&self, method: &str, path: &str, credential: &Credential, body: Option<String>) -> Result<JsJson, CallError> {
         let init = RequestInit::new();
         init.set_method(method);
         let headers = web_sys::Headers::new().map_err(js_error)?;
@@ -77,31 +86,36 @@ impl Api {
         }
         if let Some(body) = body {
             headers.set("content-type", "application/json").map_err(js_error)?;
-            let text = super::json::to_text(body).map_err(CallError::Network)?;
-            init.set_body(&JsValue::from_str(&text));
+            init.set_body(&JsValue::from_str(&body));
         }
         init.set_headers(&headers);
         let request = Request::new_with_str_and_init(&format!("{}/v3{path}", self.origin), &init).map_err(js_error)?;
         let window = web_sys::window().ok_or_else(|| CallError::Network("no window".into()))?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_error)?.unchecked_into();
         let text = JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
+        let parsed = js_sys::JSON::parse(&text).map(JsJson);
         if response.ok() {
-            return super::json::parse(&text).map_err(|e| CallError::Network(format!("unreadable answer: {e}")));
+            return parsed.map_err(|_| CallError::Network("unreadable answer: not JSON".into()));
         }
-        Err(match super::json::parse::<ApiErrorEnvelope>(&text) {
-            Ok(envelope) => CallError::Refused {
+        Err(match parsed.ok().map(|answer| ApiErrorEnvelope::decode(&answer)) {
+            Some(Ok(envelope)) => CallError::Refused {
                 status: response.status(),
                 code: envelope.error.code.as_str().to_owned(),
                 message: envelope.error.message,
             },
-            Err(_) => CallError::Network(format!("HTTP {}", response.status())),
+            _ => CallError::Network(format!("HTTP {}", response.status())),
         })
     }
 
     /// `GET /v3{path}` with a session token.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CallError> {
-        self.call(&"GET", path, &Credential::Token(token.to_owned()), None::<&()>).await
+    pub async fn get<T: Decode>(&self, path: &str, token: &str) -> Result<T, CallError> {
+        self.call("GET", path, &Credential::Token(token.to_owned()), None).await
     }
+}
+
+/// `value` as a request body.
+pub fn body(value: &impl Serialize) -> Option<String> {
+    super::json::to_text(value).ok()
 }
 
 /// `value` escaped for a URL path segment or query value.

@@ -29,6 +29,7 @@ try {
   };
   const parts = [
     ["loader", "/widget/confab.js"],
+    ["host module", "/widget/confab-host.js"],
     ["frame html", "/widget/frame"],
     ["js glue", find(/from '(\/widget\/[^']+\.js)'/, "JS glue")],
     ["wasm", find(/module_or_path: '(\/widget\/[^']+\.wasm)'/, "wasm")],
@@ -46,10 +47,10 @@ try {
   }
   const kb = (n) => (n / 1024).toFixed(1).padStart(7);
   console.log("\nConfab size report (KiB, as served)");
-  console.log("part          raw     gzip   brotli");
-  for (const r of rows) console.log(`${r.name.padEnd(11)}${kb(r.raw)}  ${kb(r.gzip)}  ${kb(r.br)}`);
+  console.log("part           raw     gzip   brotli");
+  for (const r of rows) console.log(`${r.name.padEnd(12)}${kb(r.raw)}  ${kb(r.gzip)}  ${kb(r.br)}`);
   const total = (key) => rows.reduce((sum, r) => sum + r[key], 0);
-  console.log(`${"total".padEnd(11)}${kb(total("raw"))}  ${kb(total("gzip"))}  ${kb(total("br"))}`);
+  console.log(`${"total".padEnd(12)}${kb(total("raw"))}  ${kb(total("gzip"))}  ${kb(total("br"))}`);
   const loader = rows[0].gzip;
   const verdict = (value, budget) => `${(value / 1024).toFixed(1)} KiB of ${(budget / 1024).toFixed(0)} KiB: ${value <= budget ? "within" : "OVER"}`;
   console.log(`budget, loader gzip: ${verdict(loader, LOADER_BUDGET_GZIP)}`);
