@@ -99,6 +99,8 @@ pub struct Asset {
     extra_headers: Vec<(header::HeaderName, HeaderValue)>,
     brotli: OnceLock<Bytes>,
     gzip: OnceLock<Bytes>,
+    /// A large file's zopfli gzip, made after the rest (seconds); served instead of `gzip` once ready.
+    gzip_best: OnceLock<Bytes>,
 }
 
 impl Asset {
@@ -114,6 +116,7 @@ impl Asset {
             extra_headers: Vec::new(),
             brotli: OnceLock::new(),
             gzip: OnceLock::new(),
+            gzip_best: OnceLock::new(),
         }
     }
 
@@ -133,7 +136,17 @@ impl Asset {
         match encoding {
             Encoding::Identity => self.body.clone(),
             Encoding::Brotli => self.brotli.get_or_init(|| brotli_compress(&self.body).into()).clone(),
-            Encoding::Gzip => self.gzip.get_or_init(|| gzip_compress(&self.body).into()).clone(),
+            Encoding::Gzip => match self.gzip_best.get() {
+                Some(best) => best.clone(),
+                None => self.gzip.get_or_init(|| gzip_compress(&self.body).into()).clone(),
+            },
+        }
+    }
+
+    /// Makes a large file's zopfli gzip (small files get it at once, see [`gzip_compress`]).
+    pub fn precompress_best(&self) {
+        if compressible(self.content_type) && self.body.len() >= LARGE_BYTES {
+            self.gzip_best.get_or_init(|| zopfli_compress(&self.body).into());
         }
     }
 
@@ -153,8 +166,10 @@ impl Asset {
         } else {
             Encoding::Identity
         };
+        // The zopfli gzip of a large file is other bytes than its first gzip: another tag.
+        let best = if encoding == Encoding::Gzip && self.gzip_best.get().is_some() { "z" } else { "" };
         let etag = match encoding.token() {
-            Some(token) => format!("\"{}-{token}\"", self.etag),
+            Some(token) => format!("\"{}-{token}{best}\"", self.etag),
             None => format!("\"{}\"", self.etag),
         };
         let mut headers = HeaderMap::new();
@@ -209,18 +224,23 @@ pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Gzip at its best level; for a file under [`LARGE_BYTES`], zopfli's search (the same format, a few per
-/// cent smaller, far slower: worth it for the loader every page fetches).
+/// Gzip: zopfli's for a file under [`LARGE_BYTES`] (the loader every page fetches), else flate2's best
+/// level (quick; [`Asset::precompress_best`] replaces it later).
 pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
     if data.len() < LARGE_BYTES {
-        let mut out = Vec::with_capacity(data.len() / 3);
-        let options = zopfli::Options::default();
-        zopfli::compress(options, zopfli::Format::Gzip, data, &mut out).expect("compressing to memory cannot fail");
-        return out;
+        return zopfli_compress(data);
     }
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data).expect("compressing to memory cannot fail");
     encoder.finish().expect("compressing to memory cannot fail")
+}
+
+/// Gzip by zopfli's exhaustive search: the same format, about 4 % smaller than the best level of the
+/// usual deflaters, and some 100 times slower; for files compressed once and fetched by every visitor.
+pub fn zopfli_compress(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, data, &mut out).expect("compressing to memory cannot fail");
+    out
 }
 
 #[cfg(test)]
@@ -257,5 +277,23 @@ mod tests {
         brotli::BrotliDecompress(&mut &br[..], &mut back).unwrap();
         assert_eq!(back, data);
         assert!(br.len() < data.len() / 5);
+    }
+
+    #[test]
+    fn a_large_file_gets_its_smaller_gzip_later_under_another_tag() {
+        let data: Vec<u8> = (0..LARGE_BYTES as u32 / 2).flat_map(|i| format!("{} ", i.wrapping_mul(2_654_435_761) % 997).into_bytes()).collect();
+        let asset = Asset::new(data.clone(), "application/wasm", CachePolicy::Immutable);
+        let mut request = HeaderMap::new();
+        request.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        let tag = |response: &Response| response.headers()[header::ETAG].to_str().unwrap().to_owned();
+        let first = asset.encoded(Encoding::Gzip);
+        let first_tag = tag(&asset.respond(&request));
+        asset.precompress_best();
+        let best = asset.encoded(Encoding::Gzip);
+        assert!(best.len() < first.len(), "{} vs {}", best.len(), first.len());
+        assert_ne!(tag(&asset.respond(&request)), first_tag);
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&best[..]), &mut back).unwrap();
+        assert_eq!(back, data);
     }
 }

@@ -49,7 +49,7 @@ async fn security_headers(mut response: Response) -> Response {
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     state.store.app_count().await?;
-    Ok(Json(json!({"status": "ok", "region": &*state.region, "widget": state.widget.frame().is_some()})))
+    Ok(Json(json!({"status": "ok", "region": &*state.region, "widget": state.widget.frame().is_some(), "compressed": state.widget.compressed()})))
 }
 
 async fn loader(State(state): State<AppState>, headers: HeaderMap) -> Response {

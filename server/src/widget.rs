@@ -6,6 +6,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::assets::{content_type_for, Asset, CachePolicy, Encoding};
 use crate::loader::Script;
@@ -17,6 +18,7 @@ pub struct WidgetAssets {
     pub dir: PathBuf,
     frame: Option<Asset>,
     files: HashMap<String, Asset>,
+    compressed: AtomicBool,
 }
 
 impl WidgetAssets {
@@ -54,13 +56,23 @@ impl WidgetAssets {
     }
 
     /// Compresses every file, gzip first (quick), then brotli (at its best quality it takes seconds on the
-    /// wasm file; until then large files are served gzip), so no visitor waits for a compression.
+    /// wasm file; until then large files are served gzip), then zopfli's smaller gzip of the large files,
+    /// so no visitor waits for a compression.
     pub fn precompress(&self) {
         for encoding in [Encoding::Gzip, Encoding::Brotli] {
             for asset in self.frame.iter().chain(self.files.values()) {
                 asset.precompress(encoding);
             }
         }
+        for asset in self.files.values() {
+            asset.precompress_best();
+        }
+        self.compressed.store(true, Ordering::Release);
+    }
+
+    /// Whether every file has its final compressed forms (sizes measured before may be larger).
+    pub fn compressed(&self) -> bool {
+        self.compressed.load(Ordering::Acquire)
     }
 
     /// The frame page, if the widget was built.

@@ -21,6 +21,11 @@ function download(url, encoding) {
 
 const server = await startServer();
 try {
+  // Sizes as a visitor gets them once the server has made its final compressed forms (a few seconds).
+  for (let i = 0; !(await (await fetch(`${server.base}/healthz`)).json()).compressed; i++) {
+    if (i > 600) throw new Error("the server did not finish compressing the widget within 60 s");
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
   const frameHtml = await (await fetch(`${server.base}/widget/frame`)).text();
   const find = (re, what) => {
     const m = frameHtml.match(re);
