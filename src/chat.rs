@@ -6,6 +6,7 @@
 //! connection is down; on reconnect the outbox is sent again, and the server's `muid` idempotency makes
 //! each message stored exactly once.
 
+use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
 use confab_protocol::realtime::{ClientFrame, PresenceStatus, ReceiptKind, ServerFrame, TypingState};
 use confab_protocol::rest::conversations::{Conversation, ConversationWith};
@@ -47,6 +48,8 @@ pub struct Peer {
     pub conversation_id: String,
     /// For a group: whether the visitor is a member.
     pub joined: bool,
+    /// For a user: whether either side blocked the other.
+    pub blocked: bool,
 }
 
 impl Peer {
@@ -59,6 +62,7 @@ impl Peer {
             avatar: user.avatar.clone(),
             conversation_id: direct_conversation_id(me, &user.uid),
             joined: true,
+            blocked: user.blocked_by_me == Some(true) || user.has_blocked_me == Some(true),
         }
     }
 
@@ -71,6 +75,7 @@ impl Peer {
             avatar: group.icon.clone(),
             conversation_id: group_conversation_id(&group.guid),
             joined: group.has_joined,
+            blocked: false,
         }
     }
 }
@@ -301,8 +306,9 @@ impl Chat {
                 let joined = api
                     .call::<serde_json::Value>("POST", &format!("/groups/{}/join", encode(&peer.id)), &crate::net::http::Credential::Token(token.clone()), crate::net::http::body(&JoinBody {}))
                     .await;
-                if let Err(e) = joined {
-                    crate::bridge::console_error(&format!("Confab: cannot join {}: {}", peer.id, e.message()));
+                match joined {
+                    Ok(_) => chat.update_active(&peer.conversation_id, |p| p.joined = true),
+                    Err(e) => crate::bridge::console_error(&format!("Confab: cannot join {}: {}", peer.id, e.message())),
                 }
             }
             if peer.kind == ReceiverType::Group {
@@ -358,6 +364,29 @@ impl Chat {
         let mut messages = page.data;
         messages.sort_by_key(|m| m.id.parse::<u64>().unwrap_or(0));
         Ok(messages)
+    }
+
+    /// Changes the open conversation's peer, if `conversation_id` is still the open one.
+    fn update_active(&self, conversation_id: &str, change: impl FnOnce(&mut Peer)) {
+        self.active.update(|active| {
+            if let Some(peer) = active.as_mut().filter(|p| p.conversation_id == conversation_id) {
+                change(peer);
+            }
+        });
+    }
+
+    /// Why the visitor cannot write in the open conversation, if they cannot (reactive).
+    pub fn cannot_write(&self) -> Option<&'static str> {
+        let t = self.text;
+        if self.link.get() == Link::Ended {
+            return Some(t.cannot_send);
+        }
+        let settled = self.history.get() != History::Loading;
+        self.active.with(|peer| match peer {
+            Some(peer) if peer.blocked => Some(t.blocked),
+            Some(peer) if peer.kind == ReceiverType::Group && !peer.joined && settled => Some(t.members_only),
+            _ => None,
+        })
     }
 
     /// Loads the page before the oldest message shown.
@@ -520,6 +549,12 @@ impl Chat {
             }
             ServerFrame::Error { error, reference: Some(muid) } => {
                 self.with_session(|s| s.outbox.retain(|(m, _)| *m != muid));
+                if error.code == ApiErrorCode::ErrBlockedReceiver {
+                    let conversation = self.messages.with_untracked(|list| list.iter().find(|i| i.key == muid).map(|i| i.message.conversation_id.clone()));
+                    if let Some(conversation) = conversation {
+                        self.update_active(&conversation, |p| p.blocked = true);
+                    }
+                }
                 self.set_state(&muid, SendState::Failed(error.message));
             }
             ServerFrame::Typing { sender, receiver, receiver_type, state } => {

@@ -57,6 +57,10 @@ pub struct Catalog {
     pub online: &'static str,
     pub unread: &'static str,
     pub cannot_send: &'static str,
+    /// Why a group's non-member cannot write.
+    pub members_only: &'static str,
+    /// Why the visitor cannot write to a user who blocked them (or whom they blocked).
+    pub blocked: &'static str,
     /// `{name}` joined.
     pub joined: &'static str,
     pub left: &'static str,
@@ -102,6 +106,8 @@ pub const EN_US: Catalog = Catalog {
     online: "online",
     unread: "unread",
     cannot_send: "You cannot send messages here",
+    members_only: "Only members of this group can write here",
+    blocked: "You cannot message this user",
     joined: "{name} joined",
     left: "{name} left",
     added: "{name} was added",
@@ -146,6 +152,8 @@ pub const DE_DE: Catalog = Catalog {
     online: "online",
     unread: "ungelesen",
     cannot_send: "Du kannst hier keine Nachrichten senden",
+    members_only: "Nur Mitglieder dieser Gruppe können hier schreiben",
+    blocked: "Du kannst diesem Nutzer nicht schreiben",
     joined: "{name} ist beigetreten",
     left: "{name} hat die Gruppe verlassen",
     added: "{name} wurde hinzugefügt",
@@ -190,6 +198,8 @@ pub const AR: Catalog = Catalog {
     online: "متصل",
     unread: "غير مقروءة",
     cannot_send: "لا يمكنك إرسال رسائل هنا",
+    members_only: "يمكن لأعضاء هذه المجموعة فقط الكتابة هنا",
+    blocked: "لا يمكنك مراسلة هذا المستخدم",
     joined: "انضم {name}",
     left: "غادر {name}",
     added: "أُضيف {name}",

@@ -1,11 +1,12 @@
 //! The message box: multi-line; Enter sends, Shift+Enter starts a new line; typing is announced to the
-//! other side at most every few seconds. Disabled, with the reason shown, when the session has ended.
+//! other side at most every few seconds. Disabled, with the reason shown, where the visitor cannot write:
+//! the session has ended, the group is for members only, or one side blocked the other.
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
-use crate::chat::{Chat, Link};
+use crate::chat::Chat;
 
 /// Least time between two "typing started" frames, in ms.
 const TYPING_EVERY_MS: f64 = 3000.0;
@@ -17,7 +18,8 @@ pub fn Composer(chat: Chat) -> impl IntoView {
     let input = NodeRef::<Textarea>::new();
     let draft = RwSignal::new(String::new());
     let last_typing = StoredValue::new(0.0f64);
-    let disabled = move || chat.link.get() == Link::Ended;
+    let reason = move || chat.cannot_write();
+    let disabled = move || reason().is_some();
     // Opening a conversation on screen puts the cursor in its message box.
     Effect::new(move |_| {
         if let Some(el) = input.get() {
@@ -57,7 +59,7 @@ pub fn Composer(chat: Chat) -> impl IntoView {
 
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
-            {move || disabled().then(|| view! { <p class="composer-reason" id="composer-reason">{t.cannot_send}</p> })}
+            {move || reason().map(|why| view! { <p class="composer-reason" id="composer-reason">{why}</p> })}
             <textarea node_ref=input rows="1" aria-label=t.message placeholder=t.placeholder
                 prop:disabled=disabled
                 aria-describedby=move || disabled().then_some("composer-reason")

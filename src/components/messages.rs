@@ -163,6 +163,74 @@ fn message_view(chat: Chat, item: Item) -> AnyView {
     .into_any()
 }
 
+/// Rows kept in the page at most: a long conversation (thousands of messages loaded while scrolling up)
+/// shows a window of it, moved as the visitor scrolls, so the page stays as light as a short one.
+pub const MAX_ROWS: usize = 150;
+/// Messages shown when the view sits at the newest one.
+const LIVE_ROWS: usize = 60;
+/// Messages added to (or taken from) the window at a time.
+const STEP: usize = 30;
+
+/// Which of the loaded messages are in the page: from `top` (`None`: the newest [`LIVE_ROWS`]) to `bottom`
+/// (`None`: the newest), by key, so that pages loaded above do not move it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Window {
+    top: Option<String>,
+    bottom: Option<String>,
+}
+
+impl Window {
+    /// The index range of `items` in the window.
+    fn range(&self, items: &[Item]) -> std::ops::Range<usize> {
+        let at = |key: &Option<String>| key.as_ref().and_then(|k| items.iter().position(|i| &i.key == k));
+        let end = at(&self.bottom).map_or(items.len(), |i| i + 1);
+        let start = at(&self.top).unwrap_or_else(|| end.saturating_sub(LIVE_ROWS)).min(end);
+        start..end
+    }
+
+    /// Shows up to [`STEP`] more messages above, dropping as many at the bottom beyond [`MAX_ROWS`];
+    /// false when the oldest loaded message is already shown.
+    fn reveal_above(&mut self, items: &[Item]) -> bool {
+        let range = self.range(items);
+        if range.start == 0 {
+            return false;
+        }
+        let start = range.start.saturating_sub(STEP);
+        self.top = Some(items[start].key.clone());
+        if range.end - start > MAX_ROWS {
+            self.bottom = Some(items[start + MAX_ROWS - 1].key.clone());
+        }
+        true
+    }
+
+    /// Shows up to [`STEP`] more messages below, dropping as many at the top beyond [`MAX_ROWS`]; false
+    /// when the newest is already shown.
+    fn reveal_below(&mut self, items: &[Item]) -> bool {
+        let range = self.range(items);
+        if range.end >= items.len() {
+            return false;
+        }
+        let end = (range.end + STEP).min(items.len());
+        self.bottom = (end < items.len()).then(|| items[end - 1].key.clone());
+        if end - range.start > MAX_ROWS {
+            self.top = Some(items[end - MAX_ROWS].key.clone());
+        }
+        true
+    }
+}
+
+/// The first row in view of `scroller` and its distance from the top of the view, to hold it in place
+/// while rows are added or taken above it.
+fn anchor_of(scroller: &web_sys::HtmlDivElement) -> Option<(web_sys::HtmlElement, i32)> {
+    use wasm_bindgen::JsCast;
+    let rows = scroller.query_selector_all(".log > li").ok()?;
+    let top = scroller.scroll_top();
+    (0..rows.length()).filter_map(|i| rows.item(i)?.dyn_into::<web_sys::HtmlElement>().ok()).find_map(|row| {
+        let offset = row.offset_top() - scroller.offset_top();
+        (offset + row.offset_height() > top).then_some((row, offset - top))
+    })
+}
+
 /// The log of the open conversation.
 #[component]
 pub fn MessageLog(chat: Chat) -> impl IntoView {
@@ -170,16 +238,30 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
     let scroller = NodeRef::<Div>::new();
     // Whether the view sits at the bottom (then new messages keep it there).
     let stick = StoredValue::new(true);
-    // The scroll height before older messages were added above, to keep the view where it was.
-    let restore = StoredValue::new(None::<i32>);
+    // The row to hold in place when rows change above it, with its distance from the top of the view.
+    let anchor = StoredValue::new_local(None::<(web_sys::HtmlElement, i32)>);
+    let window = RwSignal::new(Window::default());
+    // Older messages were asked for: show them when they come.
+    let wants_older = StoredValue::new(false);
 
+    Effect::new(move |previous_first: Option<Option<String>>| {
+        let first = chat.messages.with(|items| items.first().map(|i| i.key.clone()));
+        if wants_older.get_value() && previous_first.as_ref().is_some_and(|p| *p != first) {
+            wants_older.set_value(false);
+            window.update(|w| {
+                chat.messages.with_untracked(|items| w.reveal_above(items));
+            });
+        }
+        first
+    });
     Effect::new(move |_| {
         chat.messages.track();
+        window.track();
         let Some(el) = scroller.get() else { return };
         request_animation_frame(move || {
-            if let Some(before) = restore.get_value() {
-                restore.set_value(None);
-                el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
+            if let Some((row, offset)) = anchor.get_value() {
+                anchor.set_value(None);
+                el.set_scroll_top(row.offset_top() - el.offset_top() - offset);
             } else if stick.get_value() {
                 el.set_scroll_top(el.scroll_height());
             }
@@ -188,14 +270,35 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
     Effect::new(move |_| {
         chat.active.track();
         stick.set_value(true);
+        wants_older.set_value(false);
+        window.set(Window::default());
     });
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get() else { return };
-        stick.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
-        if el.scroll_top() < 40 && chat.history.get_untracked() == History::More {
-            restore.set_value(Some(el.scroll_height()));
-            chat.load_older();
+        let from_bottom = el.scroll_height() - el.scroll_top() - el.client_height();
+        let live = window.with_untracked(|w| w.bottom.is_none());
+        stick.set_value(from_bottom < 80 && live);
+        let pinned = window.with_untracked(|w| w.top.is_some());
+        if live && from_bottom < 80 && pinned {
+            // Back at the newest: the window shrinks to the newest messages again.
+            anchor.set_value(anchor_of(&el));
+            window.update(|w| w.top = None);
+        } else if !stick.get_value() && !pinned {
+            // Reading above the newest: new messages must not push rows out above the view.
+            let first = chat.messages.with_untracked(|items| window.with_untracked(|w| items.get(w.range(items).start).map(|i| i.key.clone())));
+            window.update(|w| w.top = first);
+        }
+        if el.scroll_top() < 40 {
+            anchor.set_value(anchor_of(&el));
+            let revealed = chat.messages.with_untracked(|items| window.try_update(|w| w.reveal_above(items)).unwrap_or(false));
+            if !revealed && chat.history.get_untracked() == History::More {
+                wants_older.set_value(true);
+                chat.load_older();
+            }
+        } else if from_bottom < 40 {
+            anchor.set_value(anchor_of(&el));
+            chat.messages.with_untracked(|items| window.try_update(|w| w.reveal_below(items)));
         }
     };
 
@@ -216,7 +319,7 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             {move || (chat.history.get() == History::Loading).then(|| view! { <p class="loading">{t.loading}</p> })}
             <ol class="log">
                 <For
-                    each=move || chat.messages.with(|items| rows(items, &chat))
+                    each=move || chat.messages.with(|items| rows(&items[window.with(|w| w.range(items))], &chat))
                     key=row_key
                     children=move |row| match row {
                         Row::Day(label) => view! { <li class="day">{label}</li> }.into_any(),
@@ -226,5 +329,67 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             </ol>
         </div>
         <p class="typing" aria-live="off">{typing}</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::SendState;
+    use confab_protocol::rest::messages::{MessageData, ReceiverType};
+
+    fn items(n: usize) -> Vec<Item> {
+        (0..n)
+            .map(|i| Item {
+                key: format!("id:{i}"),
+                state: SendState::Stored,
+                message: Message {
+                    id: i.to_string(),
+                    muid: None,
+                    conversation_id: "a_b".into(),
+                    sender: "a".into(),
+                    receiver: "b".into(),
+                    receiver_type: ReceiverType::User,
+                    category: Category::Message,
+                    message_type: "text".into(),
+                    data: MessageData::default(),
+                    tags: Vec::new(),
+                    sent_at: 0,
+                    updated_at: None,
+                    edited_at: None,
+                    edited_by: None,
+                    deleted_at: None,
+                    deleted_by: None,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_window_follows_the_newest_and_stays_bounded_while_scrolling() {
+        let all = items(1000);
+        let mut window = Window::default();
+        assert_eq!(window.range(&all), 940..1000);
+        while window.reveal_above(&all) {
+            assert!(window.range(&all).len() <= MAX_ROWS);
+        }
+        assert_eq!(window.range(&all).start, 0, "the oldest can be reached");
+        while window.reveal_below(&all) {
+            assert!(window.range(&all).len() <= MAX_ROWS);
+        }
+        assert_eq!(window.range(&all).end, 1000, "and the newest again");
+        assert_eq!(window.bottom, None, "back to following the newest");
+    }
+
+    #[test]
+    fn pages_loaded_above_do_not_move_the_window() {
+        let all = items(100);
+        let mut window = Window::default();
+        window.reveal_above(&all);
+        let shown: Vec<String> = all[window.range(&all)].iter().map(|i| i.key.clone()).collect();
+        let mut more = items(130);
+        more.rotate_left(100);
+        let shown_after: Vec<String> = more[window.range(&more)].iter().map(|i| i.key.clone()).collect();
+        assert_eq!(shown, shown_after);
     }
 }

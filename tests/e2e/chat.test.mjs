@@ -216,3 +216,65 @@ describe("history", () => {
     await page.close();
   });
 });
+
+describe("where the visitor cannot write", () => {
+  test("the composer is disabled with the reason: a members-only group, a user who blocked the visitor", async () => {
+    for (const [uid, name] of [["quinn", "Quinn"], ["rosa", "Rosa"]]) await user(uid, name);
+    await rest(server, "POST", "/groups", { guid: "staff", name: "Staff only", type: "password", password: "s3cret", owner: "rosa" });
+    const { page, frame } = await visit("members-only", { ...app, mode: "uid", uid: "quinn", chatType: "group", defaultChatID: "staff" });
+    await frame.getByRole("heading", { name: "Staff only" }).waitFor();
+    const box = frame.getByRole("textbox", { name: "Message" });
+    await frame.getByText("Only members of this group can write here").waitFor();
+    assert.equal(await box.isDisabled(), true);
+    assert.equal(await frame.getByRole("button", { name: "Send" }).isDisabled(), true);
+    assert.equal(await box.getAttribute("aria-describedby"), "composer-reason");
+
+    await rest(server, "POST", "/users/rosa/blockedusers", { blockedUids: ["quinn"] });
+    await page.evaluate(() => Confab.chatWithUser("rosa"));
+    await frame.getByRole("heading", { name: "Rosa" }).waitFor();
+    await frame.getByText("You cannot message this user").waitFor();
+    assert.equal(await box.isDisabled(), true);
+    await page.close();
+  });
+});
+
+describe("a long conversation", () => {
+  test("hundreds of messages scroll both ways while the page holds a bounded window of them", async () => {
+    await user("sam", "Sam");
+    await user("tess", "Tess");
+    const total = 400;
+    for (let i = 1; i <= total; i++) {
+      await rest(server, "POST", "/messages", { receiver: "tess", receiverType: "user", type: "text", data: { text: `line ${i}` } }, "sam");
+    }
+    const { page, frame } = await visit("long", { ...app, mode: "uid", uid: "tess", chatType: "user", defaultChatID: "sam" });
+    const log = frame.getByRole("log");
+    await log.getByText(`line ${total}`, { exact: true }).waitFor();
+    const scroller = frame.locator(".log-scroller");
+    const rendered = () => frame.locator(".message").count();
+    let most = 0;
+    const scrollTo = (where) => scroller.evaluate((el, where) => {
+      el.scrollTop = where === "top" ? 0 : el.scrollHeight;
+      el.dispatchEvent(new Event("scroll"));
+    }, where);
+    const seen = (text) => log.getByText(text, { exact: true }).count();
+    for (let step = 0; !(await seen("line 1")); step++) {
+      assert.ok(step < 200, "the oldest message was never reached");
+      await scrollTo("top");
+      await page.waitForTimeout(60);
+      most = Math.max(most, await rendered());
+    }
+    const oldest = await frame.locator(".message .bubble").allTextContents();
+    assert.deepEqual(oldest.slice(0, 3), ["line 1", "line 2", "line 3"], "in order from the first");
+    for (let step = 0; !(await seen(`line ${total}`)); step++) {
+      assert.ok(step < 200, "the newest message was never reached again");
+      await scrollTo("bottom");
+      await page.waitForTimeout(60);
+      most = Math.max(most, await rendered());
+    }
+    console.log(`long conversation: ${total} messages loaded, at most ${most} in the page`);
+    assert.ok(most <= 150, `${most} messages in the page at once`);
+    await say(frame, "still live");
+    await log.getByText("still live").waitFor();
+    await page.close();
+  });
+});
