@@ -4,7 +4,6 @@
 // chat frame and speaks with it. It never throws into the host page and writes nothing to cookies or
 // storage. The server replaces __CONFAB_SPEC__ with the config rules from confab-protocol and minifies it.
 (function (w, d) {
-"use strict";
 if (w.Confab && w.Confab.start) return;
 var S = __CONFAB_SPEC__;
 var EVENTS = ["onMessageReceived", "onOpenChat", "onCloseChat", "onActiveChatChanged", "onUnreadCountChanged", "onLogout", "onError"];
@@ -17,7 +16,7 @@ var handlers = {};
 // q: API calls waiting for it}.
 var widget = null;
 
-function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k) && o[k]; }
+function own(o, k) { return Object.hasOwn(o, k) && o[k]; }
 function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
 function problem(code, field, message) { return { code: code, field: field || null, message: message }; }
 function invalid(k, rule) { return problem("CONFIG_INVALID_FIELD", k, "config." + k + " " + rule); }
@@ -103,7 +102,7 @@ function launch(c) {
     "button{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;" +
     "background:#3757d4;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center}" +
     "button:focus-visible{outline:3px solid #9db0ff;outline-offset:2px}</style>" +
-    '<button aria-label="Open chat"><svg viewBox="0 0 24 24" width="26" aria-hidden="true"><path fill="#fff" d="M4 4h16v12H9l-5 4z"/></svg></button>';
+    '<button aria-label="Open chat"><svg viewBox="0 0 24 24" width="26"><path fill="#fff" d="M4 4h16v12H9l-5 4z"/></svg></button>';
   var button = el.shadowRoot.firstChild.nextSibling;
   button.onpointerenter = button.onfocus = load;
   button.onclick = function () { act("toggle"); };
@@ -128,7 +127,7 @@ function guard(fn) {
   };
 }
 function start(config) {
-  if (widget) return report(problem("WIDGET_ALREADY_STARTED", 0, "Confab.start was already called; call Confab.logout() first")), false;
+  if (widget) return report(problem("WIDGET_ALREADY_STARTED", 0, "Confab.start already ran; call Confab.logout() first")), false;
   var r = check(config), c = r.config, p = r.problems, el = null;
   if (!p.length && !c.isDocked) {
     try { el = d.querySelector(c.mount); } catch (e) { p.push(invalid("mount", "is not a valid CSS selector")); }

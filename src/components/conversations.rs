@@ -75,25 +75,43 @@ pub fn ConversationList(chat: Chat) -> impl IntoView {
     }
 }
 
+/// A list of peers to pick from, under `heading`; `None` while loading.
+fn peer_list(heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <h2 class="picker-heading">{heading}</h2>
+        <ul role="list">
+            {move || peers.get().map(|list| list.into_iter().map(|(peer, avatar)| {
+                let name = peer.name.clone();
+                view! {
+                    <li><button type="button" class="conversation" on:click=move |_| pick(peer.clone())>
+                        <Avatar name=name.clone() url=avatar />
+                        <span class="conversation-text"><span class="conversation-name">{name}</span></span>
+                    </button></li>
+                }
+            }).collect_view())}
+        </ul>
+    }
+}
+
 /// Users and public groups the visitor may start a conversation with.
 #[component]
 pub fn NewConversation(chat: Chat, on_done: Callback<()>) -> impl IntoView {
     let text = chat.text;
-    let users = RwSignal::new(None::<Vec<User>>);
-    let groups = RwSignal::new(None::<Vec<Group>>);
+    let users = RwSignal::new(None);
+    let groups = RwSignal::new(None);
     leptos::task::spawn_local(async move {
         let (api, token) = chat.rest();
         let me = chat.me.get_untracked().uid;
-        if let Ok(page) = api.get::<Page<User>>("/users?perPage=100", &token).await {
-            users.set(Some(page.data.into_iter().filter(|u| u.uid != me).collect()));
-        } else {
-            users.set(Some(Vec::new()));
-        }
-        if let Ok(page) = api.get::<Page<Group>>("/groups?perPage=100", &token).await {
-            groups.set(Some(page.data));
-        } else {
-            groups.set(Some(Vec::new()));
-        }
+        let found: Vec<(Peer, Option<String>)> = match api.get::<Page<User>>("/users?perPage=100", &token).await {
+            Ok(page) => page.data.iter().filter(|u| u.uid != me).map(|u| (Peer::user(&me, u), u.avatar.clone())).collect(),
+            Err(_) => Vec::new(),
+        };
+        users.set(Some(found));
+        let found: Vec<(Peer, Option<String>)> = match api.get::<Page<Group>>("/groups?perPage=100", &token).await {
+            Ok(page) => page.data.iter().map(|g| (Peer::group(g), g.icon.clone())).collect(),
+            Err(_) => Vec::new(),
+        };
+        groups.set(Some(found));
     });
     let pick = move |peer: Peer| {
         chat.open(peer);
@@ -101,32 +119,9 @@ pub fn NewConversation(chat: Chat, on_done: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="picker">
-            <h2 class="picker-heading">{text.users}</h2>
-            <ul role="list">
-                {move || users.get().map(|list| list.into_iter().map(|user| {
-                    let me = chat.me.get_untracked().uid;
-                    let peer = Peer::user(&me, &user);
-                    view! {
-                        <li><button type="button" class="conversation" on:click=move |_| pick(peer.clone())>
-                            <Avatar name=user.name.clone() url=user.avatar.clone() />
-                            <span class="conversation-text"><span class="conversation-name">{user.name.clone()}</span></span>
-                        </button></li>
-                    }
-                }).collect_view())}
-            </ul>
-            <h2 class="picker-heading">{text.groups}</h2>
-            <ul role="list">
-                {move || groups.get().map(|list| list.into_iter().map(|group| {
-                    let peer = Peer::group(&group);
-                    view! {
-                        <li><button type="button" class="conversation" on:click=move |_| pick(peer.clone())>
-                            <Avatar name=group.name.clone() url=group.icon.clone() />
-                            <span class="conversation-text"><span class="conversation-name">{group.name.clone()}</span></span>
-                        </button></li>
-                    }
-                }).collect_view())}
-            </ul>
-            {move || (users.get().is_none() || groups.get().is_none()).then(|| view! { <p class="empty">{text.loading}</p> })}
+            {peer_list(text.users, users, pick)}
+            {peer_list(text.groups, groups, pick)}
+            {move || (users.with(Option::is_none) || groups.with(Option::is_none)).then(|| view! { <p class="empty">{text.loading}</p> })}
         </div>
     }
 }

@@ -3,9 +3,10 @@
 import { request } from "node:http";
 import { startServer } from "./harness.mjs";
 
-// Budgets of the chat widget issue: the loader, and everything needed to open the panel.
-const LOADER_BUDGET_GZIP = 3 * 1024;
-const PANEL_BUDGET_GZIP = 150 * 1024;
+// Budgets of the chat widget issue: the loader, and everything needed to open the panel (in KB of 1,000
+// bytes, the stricter reading).
+const LOADER_BUDGET_GZIP = 3 * 1000;
+const PANEL_BUDGET_GZIP = 150 * 1000;
 
 function download(url, encoding) {
   return new Promise((ok, fail) => {
@@ -57,9 +58,11 @@ try {
   const total = (key) => rows.reduce((sum, r) => sum + r[key], 0);
   console.log(`${"total".padEnd(12)}${kb(total("raw"))}  ${kb(total("gzip"))}  ${kb(total("br"))}`);
   const loader = rows[0].gzip;
-  const verdict = (value, budget) => `${(value / 1024).toFixed(1)} KiB of ${(budget / 1024).toFixed(0)} KiB: ${value <= budget ? "within" : "OVER"}`;
+  const verdict = (value, budget) => `${value} of ${budget} bytes: ${value <= budget ? "within" : "OVER"}`;
   console.log(`budget, loader gzip: ${verdict(loader, LOADER_BUDGET_GZIP)}`);
   console.log(`budget, panel gzip:  ${verdict(total("gzip"), PANEL_BUDGET_GZIP)}`);
+  // The loader's budget is met: keep it so (every page of every site fetches it).
+  if (loader > LOADER_BUDGET_GZIP) process.exitCode = 1;
   console.log(JSON.stringify({ sizes: rows }));
 } finally {
   server.stop();
