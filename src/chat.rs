@@ -171,6 +171,8 @@ struct Session {
     socket: Option<Socket>,
     outbox: Vec<(String, SendMessage)>,
     on_first_send: Option<Box<dyn FnOnce()>>,
+    /// Conversation-list loads asked for so far: an answer to an older one than the newest is stale.
+    list_loads: u64,
 }
 
 /// The chat's reactive state and its actions. Cheap to copy.
@@ -217,7 +219,7 @@ impl Chat {
     /// The chat of `me`, signed in with `token` on `api`; connects the socket and loads the conversations.
     /// `on_first_send` runs once, after the first message the visitor sent was stored.
     pub fn start(api: Api, token: String, me: User, text: &'static Catalog, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
-        let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send };
+        let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send, list_loads: 0 };
         let chat = Self {
             me: RwSignal::new(me),
             conversations: RwSignal::new(Vec::new()),
@@ -259,9 +261,18 @@ impl Chat {
     /// Loads the conversation list; `then` runs after it is in.
     pub fn load_conversations(&self, then: impl FnOnce(Self) + 'static) {
         let chat = *self;
+        let load = self.with_session(|s| {
+            s.list_loads += 1;
+            s.list_loads
+        });
         leptos::task::spawn_local(async move {
             let (api, token) = chat.rest();
-            match api.get::<Page<Conversation>>("/conversations?perPage=100", &token).await {
+            let answer = api.get::<Page<Conversation>>("/conversations?perPage=100", &token).await;
+            // Two quick messages from a new conversation start two loads; the older answer must not
+            // overwrite the newer (its unread counts are behind).
+            let stale = chat.with_session(|s| s.list_loads != load);
+            match answer {
+                Ok(_) if stale => {}
                 Ok(page) => {
                     let me = chat.me.get_untracked().uid;
                     chat.online.update(|online| {

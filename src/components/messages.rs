@@ -4,11 +4,12 @@
 //! the top; the view stays at the bottom while the visitor is there.
 
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
-use leptos::html::Div;
+use leptos::html::{Div, Ol};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::rich_text::RichText;
+use super::dom::{append, append_text, el, text_el, KeyedRows};
+use super::rich_text::{append_rich_text, link};
 use crate::chat::{Chat, History, Item, SendState};
 use crate::i18n::fill;
 
@@ -95,72 +96,78 @@ fn row_key(row: &Row) -> String {
     }
 }
 
-/// One message.
-fn message_view(chat: Chat, item: Item) -> AnyView {
+/// The send state of an own stored or pending message: its label and class.
+fn mark(chat: &Chat, item: &Item) -> (String, &'static str) {
     let t = chat.text;
-    let message = item.message.clone();
-    if message.category == Category::Action {
-        return view! { <li class="action">{action_text(&chat, &message)}</li> }.into_any();
-    }
-    let me = chat.me.get_untracked().uid;
-    let mine = message.sender == me;
-    let group = message.receiver_type == ReceiverType::Group;
-    let sender = chat.names.with_untracked(|n| n.get(&message.sender).cloned()).unwrap_or_else(|| message.sender.clone());
-    let deleted = message.deleted_at.is_some();
-    let body = match (&message.data.text, deleted) {
-        (_, true) => view! { <span class="deleted">{t.deleted}</span> }.into_any(),
-        (Some(text), false) => view! { <RichText text=text.clone() /> }.into_any(),
-        (None, false) => {
-            let link = message.data.attachments.as_ref().and_then(|a| a.first()).map(|a| (a.url.clone(), a.name.clone().unwrap_or_else(|| a.url.clone())));
-            match link {
-                Some((url, name)) if url.starts_with("https://") || url.starts_with("http://") => {
-                    view! { <a href=url target="_blank" rel="noopener noreferrer nofollow">{name}</a> }.into_any()
-                }
-                _ => format!("[{}]", message.message_type).into_any(),
+    match &item.state {
+        SendState::Pending => (t.sending.to_owned(), "pending"),
+        SendState::Failed(why) => (format!("{}: {why}", t.not_sent), "failed"),
+        SendState::Stored => {
+            let id = item.id();
+            let (read, delivered) = chat.read_marks.with_untracked(|m| m.get(&item.message.conversation_id).copied().unwrap_or((0, 0)));
+            if read >= id {
+                (t.read.to_owned(), "read")
+            } else if delivered >= id {
+                (t.delivered.to_owned(), "delivered")
+            } else {
+                (t.sent.to_owned(), "sent")
             }
         }
-    };
-    let id: u64 = message.id.parse().unwrap_or(0);
-    let conversation_id = message.conversation_id.clone();
-    let state = item.state.clone();
-    let key = item.key.clone();
-    let status = mine.then(|| {
-        move || {
-            let (label, class) = match &state {
-                SendState::Pending => (t.sending.to_owned(), "pending"),
-                SendState::Failed(why) => (format!("{}: {why}", t.not_sent), "failed"),
-                SendState::Stored => {
-                    let (read, delivered) = chat.read_marks.with(|m| m.get(&conversation_id).copied().unwrap_or((0, 0)));
-                    if read >= id {
-                        (t.read.to_owned(), "read")
-                    } else if delivered >= id {
-                        (t.delivered.to_owned(), "delivered")
-                    } else {
-                        (t.sent.to_owned(), "sent")
-                    }
-                }
-            };
-            view! { <span class=format!("mark {class}")>{label}</span> }
-        }
-    });
-    let retry = matches!(item.state, SendState::Failed(_)).then(|| {
-        let key = key.clone();
-        view! { <button type="button" class="retry" on:click=move |_| chat.retry(&key)>{t.retry}</button> }
-    });
-    view! {
-        <li class="message" class:own=mine class:other=!mine>
-            {(group && !mine).then(|| view! { <span class="sender">{sender.clone()}</span> })}
-            {(!group || mine).then(|| view! { <span class="sr-only">{if mine { t.you.to_owned() } else { sender.clone() }}": "</span> })}
-            <div class="bubble">{body}</div>
-            <span class="meta">
-                <time>{time_label(message.sent_at)}</time>
-                {(message.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">{t.edited}</span> })}
-                {status}
-                {retry}
-            </span>
-        </li>
     }
-    .into_any()
+}
+
+/// The row of a day separator, an action message or a message.
+fn build_row(chat: Chat, row: &Row) -> web_sys::Element {
+    match row {
+        Row::Day(label) => text_el("li", "day", label),
+        Row::Message(item) if item.message.category == Category::Action => text_el("li", "action", &action_text(&chat, &item.message)),
+        Row::Message(item) => build_message(chat, item),
+    }
+}
+
+/// One message: sender (in groups) or a spoken "You:" / "Name:", the bubble, the time, and for the
+/// visitor's own messages the send state (and a retry button when it failed).
+fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
+    let t = chat.text;
+    let message = &item.message;
+    let mine = message.sender == chat.me.get_untracked().uid;
+    let sender = chat.names.with_untracked(|n| n.get(&message.sender).cloned()).unwrap_or_else(|| message.sender.clone());
+    let row = el("li", if mine { "message own" } else { "message other" });
+    if message.receiver_type == ReceiverType::Group && !mine {
+        append(&row, &text_el("span", "sender", &sender));
+    } else {
+        append(&row, &text_el("span", "sr-only", &format!("{}: ", if mine { t.you } else { &sender })));
+    }
+    let bubble = el("div", "bubble");
+    let deleted = message.deleted_at.is_some();
+    match (&message.data.text, deleted) {
+        (_, true) => append(&bubble, &text_el("span", "deleted", t.deleted)),
+        (Some(text), false) => append_rich_text(&bubble, text),
+        (None, false) => match message.data.attachments.as_ref().and_then(|a| a.first()) {
+            Some(file) if file.url.starts_with("https://") || file.url.starts_with("http://") => {
+                append(&bubble, &link(&file.url, file.name.as_deref().unwrap_or(&file.url)));
+            }
+            _ => append_text(&bubble, &format!("[{}]", message.message_type)),
+        },
+    }
+    append(&row, &bubble);
+    let meta = el("span", "meta");
+    append(&meta, &text_el("time", "", &time_label(message.sent_at)));
+    if message.edited_at.is_some() && !deleted {
+        append(&meta, &text_el("span", "edited", t.edited));
+    }
+    if mine {
+        let (label, class) = mark(&chat, item);
+        append(&meta, &text_el("span", &format!("mark {class}"), &label));
+    }
+    if mine && matches!(item.state, SendState::Failed(_)) {
+        let retry = text_el("button", "retry", t.retry);
+        let _ = retry.set_attribute("type", "button");
+        let _ = retry.set_attribute("data-retry", &item.key);
+        append(&meta, &retry);
+    }
+    append(&row, &meta);
+    row
 }
 
 /// Rows kept in the page at most: a long conversation (thousands of messages loaded while scrolling up)
@@ -302,6 +309,36 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
         }
     };
 
+    // The rows, kept by key; marks (sent, delivered, read) change in place so the log does not announce
+    // a message again when it is read.
+    let list = NodeRef::<Ol>::new();
+    let kept = StoredValue::new_local(KeyedRows::default());
+    Effect::new(move |_| {
+        let shown = chat.messages.with(|items| rows(&items[window.with(|w| w.range(items))], &chat));
+        chat.read_marks.track();
+        let Some(list) = list.get() else { return };
+        let keys: Vec<String> = shown.iter().map(row_key).collect();
+        kept.update_value(|kept| {
+            kept.patch(&list, keys.iter().map(String::as_str), |i| build_row(chat, &shown[i]));
+            for (row, key) in shown.iter().zip(&keys) {
+                let Row::Message(item) = row else { continue };
+                let Some(span) = kept.get(key).and_then(|el| el.query_selector(".mark").ok().flatten()) else { continue };
+                let (label, class) = mark(&chat, item);
+                if span.text_content().as_deref() != Some(label.as_str()) {
+                    span.set_text_content(Some(&label));
+                    span.set_class_name(&format!("mark {class}"));
+                }
+            }
+        });
+    });
+    let on_click = move |event: web_sys::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        let retry = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|t| t.closest("[data-retry]").ok().flatten());
+        if let Some(key) = retry.and_then(|r| r.get_attribute("data-retry")) {
+            chat.retry(&key);
+        }
+    };
+
     let typing = move || {
         let active = chat.active.get()?.conversation_id;
         let names: Vec<String> = chat.typists.with(|list| {
@@ -317,16 +354,7 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
         <div class="log-scroller" node_ref=scroller on:scroll=on_scroll role="log" aria-live="polite" aria-relevant="additions"
             aria-label=move || chat.active.get().map(|p| p.name).unwrap_or_default()>
             {move || (chat.history.get() == History::Loading).then(|| view! { <p class="loading">{t.loading}</p> })}
-            <ol class="log">
-                <For
-                    each=move || chat.messages.with(|items| rows(&items[window.with(|w| w.range(items))], &chat))
-                    key=row_key
-                    children=move |row| match row {
-                        Row::Day(label) => view! { <li class="day">{label}</li> }.into_any(),
-                        Row::Message(item) => message_view(chat, item),
-                    }
-                />
-            </ol>
+            <ol class="log" node_ref=list on:click=on_click></ol>
         </div>
         <p class="typing" aria-live="off">{typing}</p>
     }

@@ -1,7 +1,7 @@
 //! Message text: shown as text, never parsed as HTML; `http(s)://` links become links that open in a new
 //! tab without access to this frame.
 
-use leptos::prelude::*;
+use super::dom::{append, append_text, text_el};
 
 /// A piece of a message's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,19 +44,23 @@ fn find_link(text: &str) -> Option<usize> {
     [lower.find("https://"), lower.find("http://")].into_iter().flatten().min()
 }
 
-/// `text` with its links clickable.
-#[component]
-pub fn RichText(text: String) -> impl IntoView {
-    pieces(&text)
-        .into_iter()
-        .map(|piece| match piece {
-            Piece::Text(t) => t.into_any(),
-            Piece::Link(href) => {
-                let shown = href.clone();
-                view! { <a href=href target="_blank" rel="noopener noreferrer nofollow">{shown}</a> }.into_any()
-            }
-        })
-        .collect_view()
+/// Appends `text` to `parent` with its links clickable: text nodes and `<a>` elements, never HTML.
+pub fn append_rich_text(parent: &web_sys::Element, text: &str) {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => append_text(parent, &t),
+            Piece::Link(href) => append(parent, &link(&href, &href)),
+        }
+    }
+}
+
+/// `<a href=href>shown</a>`, opening in a new tab without access to this frame.
+pub fn link(href: &str, shown: &str) -> web_sys::Element {
+    let a = text_el("a", "", shown);
+    let _ = a.set_attribute("href", href);
+    let _ = a.set_attribute("target", "_blank");
+    let _ = a.set_attribute("rel", "noopener noreferrer nofollow");
+    a
 }
 
 #[cfg(test)]

@@ -1,0 +1,70 @@
+//! Building and patching plain DOM, for the long lists (the message log): one element per row, kept by
+//! key and moved rather than rebuilt, with clicks handled once on the list (by `data-*` attributes)
+//! instead of a handler per row. Text always goes in as text nodes, never as HTML.
+
+use std::collections::HashMap;
+use web_sys::{Document, Element, Node};
+
+fn document() -> Document {
+    leptos::prelude::document()
+}
+
+/// A new `<tag class="class">`.
+pub fn el(tag: &str, class: &str) -> Element {
+    let element = document().create_element(tag).expect("a valid tag name");
+    if !class.is_empty() {
+        element.set_class_name(class);
+    }
+    element
+}
+
+/// A new `<tag class="class">text</tag>`.
+pub fn text_el(tag: &str, class: &str, text: &str) -> Element {
+    let element = el(tag, class);
+    element.set_text_content(Some(text));
+    element
+}
+
+/// Appends `text` to `parent` as a text node.
+pub fn append_text(parent: &Element, text: &str) {
+    let _ = parent.append_with_str_1(text);
+}
+
+/// Appends `child` to `parent`.
+pub fn append(parent: &Element, child: &Element) {
+    let _ = parent.append_child(child);
+}
+
+/// The rows of a list element, by key.
+#[derive(Default)]
+pub struct KeyedRows(HashMap<String, Element>);
+
+impl KeyedRows {
+    /// Makes `list`'s children the rows named by `keys`, in order: a row already there (same key) is
+    /// kept (moved if need be), a new one is built by `build`, and rows no longer named are removed.
+    pub fn patch<'a>(&mut self, list: &Element, keys: impl Iterator<Item = &'a str>, mut build: impl FnMut(usize) -> Element) {
+        let mut kept = HashMap::with_capacity(self.0.len());
+        let mut previous: Option<Node> = None;
+        for (index, key) in keys.enumerate() {
+            let row = self.0.remove(key).unwrap_or_else(|| build(index));
+            let expected = match &previous {
+                Some(node) => node.next_sibling(),
+                None => list.first_child(),
+            };
+            if expected.as_ref() != Some(row.as_ref()) {
+                let _ = list.insert_before(&row, expected.as_ref());
+            }
+            previous = Some(row.clone().into());
+            kept.insert(key.to_owned(), row);
+        }
+        for (_, stale) in self.0.drain() {
+            stale.remove();
+        }
+        self.0 = kept;
+    }
+
+    /// The row of `key`, if it is in the list.
+    pub fn get(&self, key: &str) -> Option<&Element> {
+        self.0.get(key)
+    }
+}
