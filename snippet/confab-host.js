@@ -65,11 +65,12 @@ function onMessage(e) {
 }
 
 // Docked: the panel shows once the frame is ready, so a frame that fails to load never covers the page.
+// Embedded: the frame is made again if it failed.
 function show(want) {
+  if (want) makeFrame();
   if (!launcher) return;
   open = want;
-  if (want) makeFrame();
-  var visible = open && ready;
+  var visible = open && ready, focusHere = d.activeElement == x.el || d.activeElement == d.body;
   if (frame) frame.classList.toggle("o", visible);
   launcher.setAttribute("aria-busy", open && !ready);
   launcher.setAttribute("aria-expanded", visible);
@@ -80,13 +81,14 @@ function show(want) {
   if (visible !== shown) {
     emit(visible ? "onOpenChat" : "onCloseChat", {});
     post({ type: M.visible, visible: visible });
-    if (visible) frame.focus();
+    // Focus follows the panel only from the launcher (or from nowhere): never out of what the visitor
+    // is doing on the page; on closing, from inside the panel back to the launcher.
+    if (focusHere) (visible ? frame : launcher).focus();
   }
   shown = visible;
 }
 function close() {
   show(false);
-  if (launcher) launcher.focus();
 }
 
 if (launcher) {
@@ -100,9 +102,8 @@ if (launcher) {
   root.appendChild(style);
   x.el.addEventListener("keydown", function (e) { if (e.key === "Escape" && open) close(); });
 }
-w.addEventListener("message", onMessage);
-makeFrame();
-ctx.attach({
+// Attached first: a widget logged out while this module loaded gets no frame.
+if (ctx.attach({
   open: function () { show(true); },
   close: function () { show(false); },
   toggle: function () { show(!open); },
@@ -116,5 +117,8 @@ ctx.attach({
     w.removeEventListener("message", onMessage);
     if (frame) frame.remove();
   }
-});
+})) {
+  w.addEventListener("message", onMessage);
+  makeFrame();
+}
 })(window, document);

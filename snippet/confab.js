@@ -24,7 +24,7 @@ function missing(k, why) { return problem("CONFIG_MISSING_FIELD", k, "config." +
 
 function emit(name, detail) {
   (handlers[name] || []).forEach(function (cb) {
-    try { cb(detail); } catch (e) { console.error("Confab: an " + name + " handler threw", e); }
+    try { cb(detail); } catch (e) { console.error("Confab: " + name + " handler threw", e); }
   });
 }
 function report(p) {
@@ -39,10 +39,10 @@ function check(raw) {
   var out = [], c = {}, k;
   Object.keys(raw).forEach(function (k) {
     var kind = own(S.keys, k), v = raw[k];
-    if (!kind) return console.warn("Confab: config." + k + " is not a known key and is ignored");
+    if (!kind) return console.warn("Confab: unknown key config." + k + " ignored");
     if (v == null) return;
     if (kind == "length" && typeof v == "number") {
-      if (!(v > 0 && isFinite(v))) return out.push(invalid(k, "must be a positive number of pixels"));
+      if (!(v > 0 && isFinite(v))) return out.push(invalid(k, "must be a positive number"));
       v += "px";
     }
     var want = kind == "object" ? "an object" : kind == "boolean" ? "true or false" : "a string";
@@ -65,7 +65,7 @@ function check(raw) {
     });
     c.user = user;
   }
-  for (k in S.defaults) if (c[k] === undefined) c[k] = S.defaults[k];
+  for (k in S.defaults) if (!c[k]) c[k] = S.defaults[k];
   if (c.isDocked === undefined) c.isDocked = true;
   S.rules.forEach(function (r) { if (c[r[0]] && !RegExp(r[1]).test(c[r[0]])) out.push(invalid(r[0], r[2])); });
   return { problems: out, config: c };
@@ -79,11 +79,13 @@ function load() {
   x.s.src = new URL("confab-host.js", scriptURL).href;
   x.s.confab = {
     w: x, emit: emit, report: report, problem: problem,
-    attach: function (h) { if (widget == x) { x.h = h; x.q.forEach(function (a) { h[a[0]](a[1], a[2]); }); } }
+    // Answers whether the widget still runs (a logout while the module loaded ends it).
+    attach: function (h) { if (widget == x) return x.h = h, x.q.forEach(function (a) { h[a[0]](a[1], a[2]); }), 1; }
   };
   x.s.onerror = function () {
     x.s.remove();
     x.s = null;
+    x.q = [];
     report(problem("FRAME_LOAD_FAILED", 0, "the chat could not be loaded"));
   };
   d.head.appendChild(x.s);
@@ -130,7 +132,7 @@ function start(config) {
   if (widget) return report(problem("WIDGET_ALREADY_STARTED", 0, "Confab.start already ran; call Confab.logout() first")), false;
   var r = check(config), c = r.config, p = r.problems, el = null;
   if (!p.length && !c.isDocked) {
-    try { el = d.querySelector(c.mount); } catch (e) { p.push(invalid("mount", "is not a valid CSS selector")); }
+    try { el = d.querySelector(c.mount); } catch (e) { p.push(invalid("mount", "is not a CSS selector")); }
     if (!el && !p.length) p.push(problem("CONFIG_MOUNT_NOT_FOUND", "mount", 'config.mount "' + c.mount + '" matches no element'));
   }
   if (p.length) return p.forEach(report), false;
@@ -157,7 +159,7 @@ function logout() {
   try { localStorage.removeItem("confab:guest:" + x.c.appID); } catch (e) {}
   if (x.io) x.io.disconnect();
   if (x.h) x.h.destroy();
-  if (x.c.isDocked) x.el.remove(); else x.el.removeAttribute("style");
+  if (x.c.isDocked) x.el.remove(); else x.el.style.width = x.el.style.height = "";
   emit("onLogout", {});
   return true;
 }
@@ -169,7 +171,7 @@ var api = {
   chatWithUser: guard(chatWith("user")),
   chatWithGroup: guard(chatWith("group")),
   logout: guard(logout),
-  validateConfig: function (config) { return check(config).problems; }
+  validateConfig: guard(function (config) { return check(config).problems; })
 };
 w.Confab = api;
 if (!w.CometChatApp) {

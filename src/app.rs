@@ -64,10 +64,10 @@ fn open_by_id(chat: Chat, kind: ReceiverType, id: String) {
     });
 }
 
-/// Opens what the config asks for: `chatType` + `defaultChatID`, else (with `autoOpenFirstItem`) the first
-/// conversation.
-fn open_initial(chat: Chat, config: &WidgetConfig) {
-    let wanted = config.chat_type.as_deref().and_then(kind_of).zip(config.default_chat_id.clone());
+/// Opens what the host asked for while the frame was signing in (`chatWithUser`), else what the config
+/// asks for: `chatType` + `defaultChatID`, else (with `autoOpenFirstItem`) the first conversation.
+fn open_initial(chat: Chat, config: &WidgetConfig, asked: Option<(ReceiverType, String)>) {
+    let wanted = asked.or_else(|| config.chat_type.as_deref().and_then(kind_of).zip(config.default_chat_id.clone()));
     let auto_first = config.auto_open_first_item;
     chat.load_conversations(move |chat| match wanted {
         Some((kind, id)) => open_by_id(chat, kind, id),
@@ -170,6 +170,7 @@ fn start(
     text: &'static Catalog,
     bridge: Option<HostBridge>,
     visible: StoredValue<bool>,
+    asked: StoredValue<Option<(ReceiverType, String)>>,
     set_phase: WriteSignal<Phase>,
 ) {
     set_phase.set(Phase::SigningIn);
@@ -191,7 +192,7 @@ fn start(
                 if let Some(bridge) = bridge.clone() {
                     report_to_host(chat, bridge);
                 }
-                open_initial(chat, &config);
+                open_initial(chat, &config, asked.try_update_value(Option::take).flatten());
                 set_phase.set(Phase::Ready(Box::new(config), chat));
             }
             Err(e) => {
@@ -221,6 +222,10 @@ pub fn App() -> impl IntoView {
     let text = RwSignal::new(catalog(None));
     // Whether the panel is on screen: an embedded one always, a docked one when the loader says so.
     let initially_visible = StoredValue::new(false);
+    // A conversation the host asked for before the chat was ready, opened once it is.
+    let asked = StoredValue::new(None::<(ReceiverType, String)>);
+    // Whether the panel is docked (Escape closes it), known from the config on.
+    let docked = StoredValue::new(false);
 
     if let Some(bridge) = bridge.clone() {
         let listener_bridge = bridge.clone();
@@ -239,13 +244,16 @@ pub fn App() -> impl IntoView {
                     return;
                 }
                 Some(FrameMessage::OpenChat { chat_type, id }) => {
-                    if let (Phase::Ready(_, chat), Some(kind)) = (phase.get_untracked(), kind_of(&chat_type)) {
-                        open_by_id(chat, kind, id);
+                    match (phase.get_untracked(), kind_of(&chat_type)) {
+                        (Phase::Ready(_, chat), Some(kind)) => open_by_id(chat, kind, id),
+                        (_, Some(kind)) => asked.set_value(Some((kind, id))),
+                        _ => {}
                     }
                     return;
                 }
                 _ => return,
             };
+            docked.set_value(config.is_docked);
             match config.problems(None).into_iter().next() {
                 None => {
                     let strings = catalog(config.language.as_deref());
@@ -256,7 +264,7 @@ pub fn App() -> impl IntoView {
                         apply_theme(&root, &config.theme);
                     }
                     initially_visible.set_value(!config.is_docked);
-                    start(config, guest_token, strings, Some(listener_bridge.clone()), initially_visible, set_phase);
+                    start(config, guest_token, strings, Some(listener_bridge.clone()), initially_visible, asked, set_phase);
                 }
                 Some(problem) => {
                     console_error(&format!("Confab: {}", problem.message));
@@ -274,11 +282,11 @@ pub fn App() -> impl IntoView {
             bridge.send(&FrameMessage::Close);
         }
     });
-    let docked = move || matches!(phase.get_untracked(), Phase::Ready(ref config, _) if config.is_docked);
+    // Escape closes a docked panel in every state (signing in, or showing why it cannot).
     let on_key = window_event_listener(ev::keydown, move |event| {
-        if event.key() == "Escape" && docked() {
+        if event.key() == "Escape" && docked.get_value() {
             close.run(());
-        } else if event.key() == "Tab" && docked() {
+        } else if event.key() == "Tab" && docked.get_value() && matches!(phase.get_untracked(), Phase::Ready(..)) {
             keep_focus_inside(&event);
         }
     });

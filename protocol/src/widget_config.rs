@@ -398,21 +398,23 @@ impl ValueCheck {
         match self {
             Self::Id => format!("^[A-Za-z0-9_-]{{1,{MAX_ID_LEN}}}$"),
             Self::Mode | Self::OneOf(_) => format!("^(?:{})$", self.choices().join("|")),
-            Self::CssLength => format!("^\\d+(?:\\.\\d+)?(?:{})$", LENGTH_UNITS.join("|")),
+            // The look-ahead asks for a non-zero digit: the length is positive.
+            Self::CssLength => format!("^(?=[^1-9]*[1-9])\\d+(?:\\.\\d+)?(?:{})$", LENGTH_UNITS.join("|")),
             Self::LanguageTag => "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$".into(),
             Self::HttpOrigin => format!("^https?://[A-Za-z0-9.:\\[\\]-]{{1,{MAX_CONFIG_STRING_LEN}}}/?$"),
         }
     }
 }
 
-/// True for a positive CSS length with one of [`LENGTH_UNITS`], such as `400px` or `90.5%`.
+/// True for a positive CSS length with one of [`LENGTH_UNITS`], such as `400px` or `90.5%` (not `0px`).
 pub fn is_css_length(value: &str) -> bool {
     let digits_end = value.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(value.len());
     let (number, unit) = value.split_at(digits_end);
     let mut parts = number.split('.');
     let whole_ok = parts.next().is_some_and(|w| !w.is_empty());
     let frac_ok = parts.next().is_none_or(|f| !f.is_empty());
-    whole_ok && frac_ok && parts.next().is_none() && LENGTH_UNITS.contains(&unit)
+    let positive = number.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    whole_ok && frac_ok && positive && parts.next().is_none() && LENGTH_UNITS.contains(&unit)
 }
 
 /// True for a language tag such as `en`, `en-US` or `zh-Hant-TW`.

@@ -1,23 +1,41 @@
 //! A user's or group's picture, or their initials when there is none.
 
-use leptos::prelude::*;
+use super::dom::{append, el, text_el};
 
 /// Up to two initials of `name`.
 pub fn initials(name: &str) -> String {
     name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
 }
 
-/// The avatar of `name` (decorative: the name is always shown next to it).
-#[component]
-pub fn Avatar(name: String, url: Option<String>, #[prop(optional)] online: Option<Signal<bool>>) -> impl IntoView {
-    let picture = url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    view! {
-        <span class="avatar" aria-hidden="true">
-            {match picture {
-                Some(src) => view! { <img src=src alt="" loading="lazy" /> }.into_any(),
-                None => view! { <span class="initials">{initials(&name)}</span> }.into_any(),
-            }}
-            {online.map(|online| view! { <span class="presence" class:on=move || online.get()></span> })}
-        </span>
+/// The avatar of `name` (decorative: the name is always shown next to it), with a presence dot when
+/// `online` is known.
+pub fn avatar(name: &str, url: Option<&str>, online: Option<bool>) -> web_sys::Element {
+    let avatar = el("span", "avatar");
+    let _ = avatar.set_attribute("aria-hidden", "true");
+    match url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+        Some(src) => {
+            let img = el("img", "");
+            let _ = img.set_attribute("src", src);
+            let _ = img.set_attribute("alt", "");
+            let _ = img.set_attribute("loading", "lazy");
+            append(&avatar, &img);
+        }
+        None => append(&avatar, &text_el("span", "initials", &initials(name))),
+    }
+    if let Some(on) = online {
+        append(&avatar, &el("span", if on { "presence on" } else { "presence" }));
+    }
+    avatar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(initials("ann marie lee"), "AM");
+        assert_eq!(initials("Ösel"), "Ö");
+        assert_eq!(initials(""), "");
     }
 }

@@ -1,5 +1,6 @@
 //! The conversation list (each conversation a button named after the user or group, with avatar, last
-//! message, unread count and presence) and the picker for starting a new conversation.
+//! message, unread count and presence) and the picker for starting a new conversation. Rows are plain DOM
+//! kept by key (see [`super::dom`]); a click on a row is handled once, on its list.
 
 use confab_protocol::rest::groups::Group;
 use confab_protocol::rest::messages::{Category, ReceiverType};
@@ -7,7 +8,11 @@ use confab_protocol::rest::users::User;
 use confab_protocol::rest::Page;
 use leptos::prelude::*;
 
-use super::avatar::Avatar;
+use leptos::html::Ul;
+
+use super::avatar::avatar;
+use super::dom::{append, clicked, el, text_el, KeyedRows};
+use crate::i18n::Catalog;
 use crate::chat::{Chat, ConversationItem, Peer};
 
 /// A one-line preview of a conversation's newest message.
@@ -27,69 +32,113 @@ fn preview(chat: &Chat, item: &ConversationItem) -> String {
     }
 }
 
+/// A row of a list of people and groups: a button named after the peer, carrying `data-peer` (its
+/// conversation id) for the list's click handler.
+fn peer_row(peer: &Peer, avatar_url: Option<&str>, online: Option<bool>, text: &Catalog) -> (web_sys::Element, web_sys::Element) {
+    let row = el("li", "");
+    let button = el("button", "conversation");
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute("data-peer", &peer.conversation_id);
+    append(&button, &avatar(&peer.name, avatar_url, online));
+    let words = el("span", "conversation-text");
+    let name = text_el("span", "conversation-name", &peer.name);
+    if online == Some(true) {
+        append(&name, &text_el("span", "sr-only", &format!(", {}", text.online)));
+    }
+    append(&words, &name);
+    append(&button, &words);
+    append(&row, &button);
+    (row, words)
+}
+
 /// The list of conversations.
 #[component]
 pub fn ConversationList(chat: Chat) -> impl IntoView {
     let text = chat.text;
+    let list = NodeRef::<Ul>::new();
+    let kept = StoredValue::new_local(KeyedRows::default());
+    Effect::new(move |_| {
+        let items = chat.conversations.get();
+        let online: Vec<Option<bool>> = chat.online.with(|online| {
+            items.iter().map(|c| (c.peer.kind == ReceiverType::User).then(|| online.get(&c.peer.id).copied().unwrap_or(false))).collect()
+        });
+        let active = chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
+        let Some(list) = list.get() else { return };
+        let keys: Vec<String> = items
+            .iter()
+            .zip(&online)
+            .map(|(c, on)| format!("{}:{}:{}:{:?}", c.peer.conversation_id, c.unread, c.last.as_ref().map_or("", |m| m.id.as_str()), on))
+            .collect();
+        kept.update_value(|kept| {
+            kept.patch(&list, keys.iter().map(String::as_str), |i| conversation_row(&chat, &items[i], online[i]));
+            for (item, key) in items.iter().zip(&keys) {
+                if let Some(button) = kept.get(key).and_then(|row| row.first_element_child()) {
+                    let _ = match active.as_deref() == Some(item.peer.conversation_id.as_str()) {
+                        true => button.set_attribute("aria-current", "true"),
+                        false => button.remove_attribute("aria-current"),
+                    };
+                }
+            }
+        });
+    });
+    let on_click = move |event: web_sys::MouseEvent| {
+        let Some(id) = clicked(&event, "data-peer") else { return };
+        if let Some(peer) = chat.conversations.with_untracked(|list| list.iter().find(|c| c.peer.conversation_id == id).map(|c| c.peer.clone())) {
+            chat.open(peer);
+        }
+    };
     view! {
         <nav class="conversations" aria-label=text.conversations>
             <Show when=move || chat.conversations.with(Vec::is_empty)>
                 <p class="empty">{text.no_conversations}</p>
             </Show>
-            <ul role="list">
-                <For
-                    each=move || chat.conversations.get()
-                    key=|item| (item.peer.conversation_id.clone(), item.unread, item.last.as_ref().map(|m| m.id.clone()))
-                    children=move |item| {
-                        let peer = item.peer.clone();
-                        let uid = peer.id.clone();
-                        let online = (peer.kind == ReceiverType::User)
-                            .then(|| Signal::derive(move || chat.online.with(|o| o.get(&uid).copied().unwrap_or(false))));
-                        let online_text = online.map(|on| move || on.get().then(|| format!(", {}", text.online)));
-                        let selected = {
-                            let id = peer.conversation_id.clone();
-                            move || chat.active.with(|a| a.as_ref().is_some_and(|p| p.conversation_id == id))
-                        };
-                        let line = preview(&chat, &item);
-                        let open = peer.clone();
-                        view! {
-                            <li>
-                                <button type="button" class="conversation" aria-current=move || selected().then_some("true")
-                                    on:click=move |_| chat.open(open.clone())>
-                                    <Avatar name=peer.name.clone() url=peer.avatar.clone() online=online.unwrap_or_default() />
-                                    <span class="conversation-text">
-                                        <span class="conversation-name">{peer.name.clone()}<span class="sr-only">{online_text}</span></span>
-                                        <span class="conversation-last" aria-hidden="true">{line}</span>
-                                    </span>
-                                    {(item.unread > 0).then(|| view! {
-                                        <span class="unread"><span aria-hidden="true">{item.unread}</span>
-                                        <span class="sr-only">{format!(", {} {}", item.unread, text.unread)}</span></span>
-                                    })}
-                                </button>
-                            </li>
-                        }
-                    }
-                />
-            </ul>
+            <ul role="list" node_ref=list on:click=on_click></ul>
         </nav>
     }
 }
 
+/// A conversation's row: avatar, name, last message and unread count.
+fn conversation_row(chat: &Chat, item: &ConversationItem, online: Option<bool>) -> web_sys::Element {
+    let text = chat.text;
+    let (row, words) = peer_row(&item.peer, item.peer.avatar.as_deref(), online, text);
+    let last = text_el("span", "conversation-last", &preview(chat, item));
+    let _ = last.set_attribute("aria-hidden", "true");
+    append(&words, &last);
+    if item.unread > 0 {
+        let badge = el("span", "unread");
+        let count = text_el("span", "", &item.unread.to_string());
+        let _ = count.set_attribute("aria-hidden", "true");
+        append(&badge, &count);
+        append(&badge, &text_el("span", "sr-only", &format!(", {} {}", item.unread, text.unread)));
+        if let Some(button) = row.first_element_child() {
+            append(&button, &badge);
+        }
+    }
+    row
+}
+
 /// A list of peers to pick from, under `heading`; `None` while loading.
-fn peer_list(heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn peer_list(chat: Chat, heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + 'static) -> impl IntoView {
+    let list = NodeRef::<Ul>::new();
+    let kept = StoredValue::new_local(KeyedRows::default());
+    Effect::new(move |_| {
+        let Some(list) = list.get() else { return };
+        peers.with(|found| {
+            let found = found.as_deref().unwrap_or_default();
+            kept.update_value(|kept| {
+                kept.patch(&list, found.iter().map(|(p, _)| p.conversation_id.as_str()), |i| peer_row(&found[i].0, found[i].1.as_deref(), None, chat.text).0);
+            });
+        });
+    });
+    let on_click = move |event: web_sys::MouseEvent| {
+        let Some(id) = clicked(&event, "data-peer") else { return };
+        if let Some(peer) = peers.with_untracked(|found| found.iter().flatten().find(|(p, _)| p.conversation_id == id).map(|(p, _)| p.clone())) {
+            pick(peer);
+        }
+    };
     view! {
         <h2 class="picker-heading">{heading}</h2>
-        <ul role="list">
-            {move || peers.get().map(|list| list.into_iter().map(|(peer, avatar)| {
-                let name = peer.name.clone();
-                view! {
-                    <li><button type="button" class="conversation" on:click=move |_| pick(peer.clone())>
-                        <Avatar name=name.clone() url=avatar />
-                        <span class="conversation-text"><span class="conversation-name">{name}</span></span>
-                    </button></li>
-                }
-            }).collect_view())}
-        </ul>
+        <ul role="list" node_ref=list on:click=on_click></ul>
     }
 }
 
@@ -119,8 +168,8 @@ pub fn NewConversation(chat: Chat, on_done: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="picker">
-            {peer_list(text.users, users, pick)}
-            {peer_list(text.groups, groups, pick)}
+            {peer_list(chat, text.users, users, pick)}
+            {peer_list(chat, text.groups, groups, pick)}
             {move || (users.with(Option::is_none) || groups.with(Option::is_none)).then(|| view! { <p class="empty">{text.loading}</p> })}
         </div>
     }

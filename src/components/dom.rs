@@ -43,6 +43,16 @@ impl KeyedRows {
     /// Makes `list`'s children the rows named by `keys`, in order: a row already there (same key) is
     /// kept (moved if need be), a new one is built by `build`, and rows no longer named are removed.
     pub fn patch<'a>(&mut self, list: &Element, keys: impl Iterator<Item = &'a str>, mut build: impl FnMut(usize) -> Element) {
+        if self.0.is_empty() {
+            // Rows this set does not know were left by an earlier component on the same element (Leptos
+            // reuses an element when it re-renders the same view): they go.
+            let children = list.children();
+            for i in (0..children.length()).rev() {
+                if let Some(stale) = children.item(i) {
+                    stale.remove();
+                }
+            }
+        }
         let mut kept = HashMap::with_capacity(self.0.len());
         let mut previous: Option<Node> = None;
         for (index, key) in keys.enumerate() {
@@ -67,4 +77,11 @@ impl KeyedRows {
     pub fn get(&self, key: &str) -> Option<&Element> {
         self.0.get(key)
     }
+}
+
+/// The value of `attribute` on the element clicked in `event`, or on its nearest ancestor that has one.
+pub fn clicked(event: &web_sys::MouseEvent, attribute: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let target = event.target()?.dyn_into::<Element>().ok()?;
+    target.closest(&format!("[{attribute}]")).ok()??.get_attribute(attribute)
 }

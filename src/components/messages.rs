@@ -92,7 +92,9 @@ fn rows(items: &[Item], chat: &Chat) -> Vec<Row> {
 fn row_key(row: &Row) -> String {
     match row {
         Row::Day(label) => format!("day:{label}"),
-        Row::Message(item) => format!("{}:{}:{:?}:{}", item.key, item.message.id, item.state, item.message.updated_at.unwrap_or(0)),
+        // The send state is not part of it: a row changes it in place (see `MessageLog`), so the log does
+        // not announce the message again when it is stored, read or retried.
+        Row::Message(item) => format!("{}:{}:{}", item.key, item.message.updated_at.unwrap_or(0), item.message.deleted_at.is_some()),
     }
 }
 
@@ -113,6 +115,29 @@ fn mark(chat: &Chat, item: &Item) -> (String, &'static str) {
                 (t.sent.to_owned(), "sent")
             }
         }
+    }
+}
+
+/// Brings an own message's row up to its send state: the mark, and a retry button while it failed.
+fn update_state(chat: Chat, row: &web_sys::Element, item: &Item) {
+    let Some(span) = row.query_selector(".mark").ok().flatten() else { return };
+    let (label, class) = mark(&chat, item);
+    if span.text_content().as_deref() != Some(label.as_str()) {
+        span.set_text_content(Some(&label));
+        span.set_class_name(&format!("mark {class}"));
+    }
+    let retry = row.query_selector(".retry").ok().flatten();
+    match (retry, matches!(item.state, SendState::Failed(_))) {
+        (None, true) => {
+            let retry = text_el("button", "retry", chat.text.retry);
+            let _ = retry.set_attribute("type", "button");
+            let _ = retry.set_attribute("data-retry", &item.key);
+            if let Some(meta) = span.parent_element() {
+                append(&meta, &retry);
+            }
+        }
+        (Some(retry), false) => retry.remove(),
+        _ => {}
     }
 }
 
@@ -157,16 +182,12 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
         append(&meta, &text_el("span", "edited", t.edited));
     }
     if mine {
-        let (label, class) = mark(&chat, item);
-        append(&meta, &text_el("span", &format!("mark {class}"), &label));
-    }
-    if mine && matches!(item.state, SendState::Failed(_)) {
-        let retry = text_el("button", "retry", t.retry);
-        let _ = retry.set_attribute("type", "button");
-        let _ = retry.set_attribute("data-retry", &item.key);
-        append(&meta, &retry);
+        append(&meta, &el("span", "mark"));
     }
     append(&row, &meta);
+    if mine {
+        update_state(chat, &row, item);
+    }
     row
 }
 
@@ -191,7 +212,7 @@ impl Window {
     fn range(&self, items: &[Item]) -> std::ops::Range<usize> {
         let at = |key: &Option<String>| key.as_ref().and_then(|k| items.iter().position(|i| &i.key == k));
         let end = at(&self.bottom).map_or(items.len(), |i| i + 1);
-        let start = at(&self.top).unwrap_or_else(|| end.saturating_sub(LIVE_ROWS)).min(end);
+        let start = at(&self.top).unwrap_or_else(|| end.saturating_sub(LIVE_ROWS)).min(end).max(end.saturating_sub(MAX_ROWS));
         start..end
     }
 
@@ -230,7 +251,7 @@ impl Window {
 /// while rows are added or taken above it.
 fn anchor_of(scroller: &web_sys::HtmlDivElement) -> Option<(web_sys::HtmlElement, i32)> {
     use wasm_bindgen::JsCast;
-    let rows = scroller.query_selector_all(".log > li").ok()?;
+    let rows = scroller.query_selector_all(".log > li:not(.day)").ok()?;
     let top = scroller.scroll_top();
     (0..rows.length()).filter_map(|i| rows.item(i)?.dyn_into::<web_sys::HtmlElement>().ok()).find_map(|row| {
         let offset = row.offset_top() - scroller.offset_top();
@@ -260,6 +281,15 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             });
         }
         first
+    });
+    // A message the visitor sends while reading older ones brings the view back to the newest.
+    Effect::new(move |_| {
+        let me = chat.me.with_untracked(|m| m.uid.clone());
+        let sent = chat.messages.with(|items| items.last().is_some_and(|i| i.state == SendState::Pending && i.message.sender == me));
+        if sent && window.with_untracked(|w| *w != Window::default()) {
+            stick.set_value(true);
+            window.set(Window::default());
+        }
     });
     Effect::new(move |_| {
         chat.messages.track();
@@ -291,21 +321,31 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             // Back at the newest: the window shrinks to the newest messages again.
             anchor.set_value(anchor_of(&el));
             window.update(|w| w.top = None);
+            return;
         } else if !stick.get_value() && !pinned {
             // Reading above the newest: new messages must not push rows out above the view.
             let first = chat.messages.with_untracked(|items| window.with_untracked(|w| items.get(w.range(items).start).map(|i| i.key.clone())));
             window.update(|w| w.top = first);
         }
+        // The row in view is held in place only when rows come or go above it.
+        let held = anchor_of(&el);
+        let moved = |reveal: fn(&mut Window, &[Item]) -> bool| {
+            let mut next = window.get_untracked();
+            if chat.messages.with_untracked(|items| reveal(&mut next, items)) {
+                anchor.set_value(held.clone());
+                window.set(next);
+                return true;
+            }
+            false
+        };
         if el.scroll_top() < 40 {
-            anchor.set_value(anchor_of(&el));
-            let revealed = chat.messages.with_untracked(|items| window.try_update(|w| w.reveal_above(items)).unwrap_or(false));
-            if !revealed && chat.history.get_untracked() == History::More {
+            if !moved(Window::reveal_above) && chat.history.get_untracked() == History::More {
+                anchor.set_value(held.clone());
                 wants_older.set_value(true);
                 chat.load_older();
             }
         } else if from_bottom < 40 {
-            anchor.set_value(anchor_of(&el));
-            chat.messages.with_untracked(|items| window.try_update(|w| w.reveal_below(items)));
+            moved(Window::reveal_below);
         }
     };
 
@@ -322,11 +362,8 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             kept.patch(&list, keys.iter().map(String::as_str), |i| build_row(chat, &shown[i]));
             for (row, key) in shown.iter().zip(&keys) {
                 let Row::Message(item) = row else { continue };
-                let Some(span) = kept.get(key).and_then(|el| el.query_selector(".mark").ok().flatten()) else { continue };
-                let (label, class) = mark(&chat, item);
-                if span.text_content().as_deref() != Some(label.as_str()) {
-                    span.set_text_content(Some(&label));
-                    span.set_class_name(&format!("mark {class}"));
+                if let Some(row) = kept.get(key) {
+                    update_state(chat, row, item);
                 }
             }
         });

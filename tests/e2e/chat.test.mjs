@@ -278,3 +278,26 @@ describe("a long conversation", () => {
     await page.close();
   });
 });
+
+describe("the JS API before the chat is ready", () => {
+  test("chatWithUser called at start opens that conversation once signed in", async () => {
+    await user("uma", "Uma");
+    await user("vic", "Vic Lane");
+    const page = await newPage(browser, { width: 900, height: 700 });
+    const start = `Confab.start(config) && Confab.chatWithUser("vic")`;
+    await page.goto(host.page("/early-chat", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "uma" }, mount: '<div id="chat"></div>', start })));
+    await frameOf(page).getByRole("heading", { name: "Vic Lane" }).waitFor();
+    await page.close();
+  });
+
+  test("a logout while the chat is still loading leaves no chat behind", async () => {
+    const page = await newPage(browser, { width: 900, height: 700 });
+    const start = `Confab.start(config) && Confab.openChat() && Confab.logout()`;
+    await page.goto(host.page("/early-logout", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "uma" }, mount: '<div id="chat"></div>', start })));
+    await page.waitForFunction(() => window.__events.includes("onLogout"));
+    await page.waitForTimeout(1500);
+    assert.equal(await page.locator("iframe").count(), 0, "no frame after logout");
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    await page.close();
+  });
+});
