@@ -252,10 +252,12 @@ decode_struct!(PageMeta { pagination: "pagination" });
 decode_struct!(Page<T> { data: "data", meta: "meta" });
 decode_struct!(Data<T> { data: "data" });
 decode_struct!(Session { user: "user", auth_token: "authToken" });
+decode_struct!(ApiErrorBody { code: "code", message: "message", details: "details" });
 decode_struct!(ApiErrorEnvelope { error: "error" });
 decode_struct!(ConfigProblem { code: "code", field: "field", message: "message" });
 decode_struct!(VisitorProfile { name: "name", avatar: "avatar", link: "link" });
 
+/// Absent details are empty ones, as serde's `default` has it.
 impl Decode for ErrorDetails {
     fn absent() -> Option<Self> {
         Some(Self::default())
@@ -265,11 +267,6 @@ impl Decode for ErrorDetails {
     }
 }
 
-impl Decode for ApiErrorBody {
-    fn decode<J: Json>(json: &J) -> Result<Self, DecodeError> {
-        Ok(Self { code: field(json, "code")?, message: field(json, "message")?, details: field(json, "details")? })
-    }
-}
 
 /// A conversation is with a group when its peer has a `guid`, else with a user (serde's untagged order).
 impl Decode for ConversationWith {

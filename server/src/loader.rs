@@ -23,6 +23,9 @@ pub enum Script {
 }
 
 impl Script {
+    /// Both scripts.
+    pub const ALL: [Script; 2] = [Self::Loader, Self::Host];
+
     /// The file name, under `snippet/` and under `/widget/`.
     pub fn file_name(self) -> &'static str {
         match self {
@@ -78,8 +81,6 @@ mod tests {
     use super::*;
     use confab_protocol::widget_config::ConfigErrorCode;
 
-    const SCRIPTS: [Script; 2] = [Script::Loader, Script::Host];
-
     #[test]
     fn spec_is_spliced_in_and_comments_dropped() {
         let nowhere = Path::new("/nonexistent");
@@ -107,7 +108,7 @@ mod tests {
     fn every_code_the_scripts_report_is_a_config_error_code() {
         let known: Vec<&str> = ConfigErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         let mut seen = 0;
-        for script in SCRIPTS {
+        for script in Script::ALL {
             for literal in script.source().split('"').skip(1).step_by(2) {
                 let code_like = literal.len() > 4 && literal.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
                 if code_like {

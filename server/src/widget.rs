@@ -35,7 +35,7 @@ impl WidgetAssets {
                 .expect("walked paths are under dir")
                 .to_string_lossy()
                 .replace('\\', "/");
-            if [Script::Loader, Script::Host].iter().any(|s| s.file_name() == name) {
+            if Script::ALL.iter().any(|s| s.file_name() == name) {
                 // Minified sources of the host page's scripts: served rendered, by the loader module.
                 continue;
             }
