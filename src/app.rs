@@ -9,7 +9,8 @@ use leptos::prelude::*;
 
 use crate::bridge::{console_error, HostBridge};
 use crate::chat::{Chat, Peer};
-use crate::components::panel::Panel;
+use crate::components::dom::{replace_children, text_el};
+use crate::components::panel::panel;
 use crate::i18n::{catalog, Catalog};
 use crate::net::http::{encode, Api};
 use confab_protocol::rest::groups::Group;
@@ -207,9 +208,9 @@ fn start(
     });
 }
 
-/// The chat frame's root.
-#[component]
-pub fn App() -> impl IntoView {
+/// Starts the chat frame: listens to the loader, and shows the start-up state, then the panel or the
+/// problem, in the page's body.
+pub fn mount() {
     let bridge = HostBridge::detect();
     let (phase, set_phase) = signal(match bridge {
         Some(_) => Phase::Waiting,
@@ -273,32 +274,48 @@ pub fn App() -> impl IntoView {
                 }
             }
         });
-        on_cleanup(move || handle.remove());
+        std::mem::forget(handle);
         bridge.send(&FrameMessage::Ready);
     }
 
-    let close = Callback::new(move |()| {
+    let close = move || {
         if let Some(bridge) = &bridge {
             bridge.send(&FrameMessage::Close);
         }
-    });
+    };
+    let close_button = close.clone();
     // Escape closes a docked panel in every state (signing in, or showing why it cannot).
     let on_key = window_event_listener(ev::keydown, move |event| {
         if event.key() == "Escape" && docked.get_value() {
-            close.run(());
+            close();
         } else if event.key() == "Tab" && docked.get_value() && matches!(phase.get_untracked(), Phase::Ready(..)) {
             keep_focus_inside(&event);
         }
     });
-    on_cleanup(move || on_key.remove());
+    std::mem::forget(on_key);
 
-    move || match phase.get() {
-        Phase::Waiting => view! { <div class="status" aria-busy="true">{text.get().loading}</div> }.into_any(),
-        Phase::SigningIn => view! { <div class="status" aria-busy="true">{text.get().signing_in}</div> }.into_any(),
-        Phase::Ready(config, chat) => view! { <Panel config=*config chat=chat on_close=close /> }.into_any(),
-        Phase::Failed(problem) => view! {
-            <div class="status status-error" role="alert">{problem.message}</div>
-        }
-        .into_any(),
-    }
+    let body = document().body().expect("the frame page has a body");
+    Effect::new(move |_| {
+        let shown = match phase.get() {
+            Phase::Waiting => busy(text.get_untracked().loading),
+            Phase::SigningIn => busy(text.get_untracked().signing_in),
+            Phase::Ready(config, chat) => {
+                let close = close_button.clone();
+                untrack(|| panel(&config, chat, close))
+            }
+            Phase::Failed(problem) => {
+                let alert = text_el("div", "status status-error", &problem.message);
+                let _ = alert.set_attribute("role", "alert");
+                alert
+            }
+        };
+        replace_children(&body, &[&shown]);
+    });
+}
+
+/// A start-up state.
+fn busy(text: &str) -> web_sys::Element {
+    let status = text_el("div", "status", text);
+    let _ = status.set_attribute("aria-busy", "true");
+    status
 }

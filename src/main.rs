@@ -17,5 +17,10 @@ mod net;
 mod session;
 
 fn main() {
-    leptos::mount::mount_to_body(app::App);
+    // Effects and tasks run on wasm-bindgen's futures (an error means it already was).
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    // The reactive owner of the whole frame, for the page's lifetime.
+    let owner = leptos::prelude::Owner::new();
+    owner.with(app::mount);
+    std::mem::forget(owner);
 }

@@ -2,71 +2,94 @@
 //! other side at most every few seconds. Disabled, with the reason shown, where the visitor cannot write:
 //! the session has ended, the group is for members only, or one side blocked the other.
 
-use leptos::html::Textarea;
 use leptos::prelude::*;
-use web_sys::KeyboardEvent;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
+use super::dom::{append, el, on, set_attr};
 use crate::chat::Chat;
 
 /// Least time between two "typing started" frames, in ms.
 const TYPING_EVERY_MS: f64 = 3000.0;
 
-/// The composer for the open conversation.
-#[component]
-pub fn Composer(chat: Chat) -> impl IntoView {
-    let t = chat.text;
-    let input = NodeRef::<Textarea>::new();
-    let draft = RwSignal::new(String::new());
-    let last_typing = StoredValue::new(0.0f64);
-    let reason = move || chat.cannot_write();
-    let disabled = move || reason().is_some();
-    // Opening a conversation on screen puts the cursor in its message box.
-    Effect::new(move |_| {
-        if let Some(el) = input.get() {
-            if chat.visible.get_untracked() {
-                let _ = el.focus();
-            }
-        }
-    });
+/// The send button's picture (fixed markup).
+const SEND_ICON: &str = r#"<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>"#;
 
-    let send = move || {
-        let text = draft.get_untracked();
-        if text.trim().is_empty() || disabled() {
-            return;
-        }
-        chat.send_text(&text);
-        draft.set(String::new());
-        last_typing.set_value(0.0);
-        if let Some(el) = input.get() {
-            el.set_value("");
-            let _ = el.focus();
+/// The composer for the open conversation.
+pub fn composer(chat: Chat) -> web_sys::Element {
+    let t = chat.text;
+    let form = el("form", "composer");
+    let reason = el("p", "composer-reason");
+    reason.set_id("composer-reason");
+    let input: HtmlTextAreaElement = el("textarea", "").unchecked_into();
+    input.set_rows(1);
+    let _ = input.set_attribute("aria-label", t.message);
+    input.set_placeholder(t.placeholder);
+    let send_button = el("button", "send");
+    let _ = send_button.set_attribute("type", "submit");
+    let _ = send_button.set_attribute("aria-label", t.send);
+    send_button.set_inner_html(SEND_ICON);
+    append(&form, &reason);
+    append(&form, &input);
+    append(&form, &send_button);
+
+    let last_typing = StoredValue::new(0.0f64);
+    {
+        let (input, send_button) = (input.clone(), send_button.clone());
+        Effect::new(move |_| {
+            let why = chat.cannot_write();
+            reason.set_text_content(why);
+            set_attr(&reason, "hidden", why.is_none().then_some(""));
+            input.set_disabled(why.is_some());
+            set_attr(&send_button, "disabled", why.is_some().then_some(""));
+            set_attr(&input, "aria-describedby", why.is_some().then_some("composer-reason"));
+        });
+    }
+    // Opening a conversation on screen puts the cursor in its message box.
+    {
+        let input = input.clone();
+        Effect::new(move |_| {
+            chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
+            if chat.visible.get_untracked() {
+                let input = input.clone();
+                request_animation_frame(move || {
+                    let _ = input.focus();
+                });
+            }
+        });
+    }
+
+    let send = {
+        let input = input.clone();
+        move || {
+            let text = input.value();
+            if text.trim().is_empty() || chat.cannot_write().is_some() {
+                return;
+            }
+            chat.send_text(&text);
+            input.set_value("");
+            last_typing.set_value(0.0);
+            let _ = input.unchecked_ref::<HtmlElement>().focus();
         }
     };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
+    let submit = send.clone();
+    on(&form, "submit", move |event: Event| {
+        event.prevent_default();
+        submit();
+    });
+    on(&input, "keydown", move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
             send();
         }
-    };
-    let on_input = move |ev| {
-        draft.set(event_target_value(&ev));
+    });
+    on(&input, "input", move |_: Event| {
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > TYPING_EVERY_MS {
             last_typing.set_value(now);
             chat.typing(true);
         }
-    };
-
-    view! {
-        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
-            {move || reason().map(|why| view! { <p class="composer-reason" id="composer-reason">{why}</p> })}
-            <textarea node_ref=input rows="1" aria-label=t.message placeholder=t.placeholder
-                prop:disabled=disabled
-                aria-describedby=move || disabled().then_some("composer-reason")
-                on:keydown=on_keydown on:input=on_input on:blur=move |_| chat.typing(false)></textarea>
-            <button type="submit" class="send" aria-label=t.send prop:disabled=disabled>
-                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
-            </button>
-        </form>
-    }
+    });
+    on(&input, "blur", move |_: Event| chat.typing(false));
+    form
 }

@@ -8,10 +8,8 @@ use confab_protocol::rest::users::User;
 use confab_protocol::rest::Page;
 use leptos::prelude::*;
 
-use leptos::html::Ul;
-
 use super::avatar::avatar;
-use super::dom::{append, clicked, el, text_el, KeyedRows};
+use super::dom::{append, clicked, el, on, set_attr, text_el, KeyedRows};
 use crate::i18n::Catalog;
 use crate::chat::{Chat, ConversationItem, Peer};
 
@@ -52,18 +50,25 @@ fn peer_row(peer: &Peer, avatar_url: Option<&str>, online: Option<bool>, text: &
 }
 
 /// The list of conversations.
-#[component]
-pub fn ConversationList(chat: Chat) -> impl IntoView {
+pub fn conversation_list(chat: Chat) -> web_sys::Element {
     let text = chat.text;
-    let list = NodeRef::<Ul>::new();
+    let nav = el("nav", "conversations");
+    let _ = nav.set_attribute("aria-label", text.conversations);
+    let empty = text_el("p", "empty", text.no_conversations);
+    let list = el("ul", "");
+    let _ = list.set_attribute("role", "list");
+    append(&nav, &empty);
+    append(&nav, &list);
     let kept = StoredValue::new_local(KeyedRows::default());
+    let rows_list = list.clone();
     Effect::new(move |_| {
         let items = chat.conversations.get();
         let online: Vec<Option<bool>> = chat.online.with(|online| {
             items.iter().map(|c| (c.peer.kind == ReceiverType::User).then(|| online.get(&c.peer.id).copied().unwrap_or(false))).collect()
         });
         let active = chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
-        let Some(list) = list.get() else { return };
+        set_attr(&empty, "hidden", (!items.is_empty()).then_some(""));
+        let list = &rows_list;
         let keys: Vec<String> = items
             .iter()
             .zip(&online)
@@ -81,20 +86,13 @@ pub fn ConversationList(chat: Chat) -> impl IntoView {
             }
         });
     });
-    let on_click = move |event: web_sys::MouseEvent| {
+    on(&list, "click", move |event: web_sys::MouseEvent| {
         let Some(id) = clicked(&event, "data-peer") else { return };
         if let Some(peer) = chat.conversations.with_untracked(|list| list.iter().find(|c| c.peer.conversation_id == id).map(|c| c.peer.clone())) {
             chat.open(peer);
         }
-    };
-    view! {
-        <nav class="conversations" aria-label=text.conversations>
-            <Show when=move || chat.conversations.with(Vec::is_empty)>
-                <p class="empty">{text.no_conversations}</p>
-            </Show>
-            <ul role="list" node_ref=list on:click=on_click></ul>
-        </nav>
-    }
+    });
+    nav
 }
 
 /// A conversation's row: avatar, name, last message and unread count.
@@ -118,11 +116,15 @@ fn conversation_row(chat: &Chat, item: &ConversationItem, online: Option<bool>) 
 }
 
 /// A list of peers to pick from, under `heading`; `None` while loading.
-fn peer_list(chat: Chat, heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + 'static) -> impl IntoView {
-    let list = NodeRef::<Ul>::new();
+fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + 'static) {
+    let list = el("ul", "");
+    let _ = list.set_attribute("role", "list");
+    append(parent, &text_el("h2", "picker-heading", heading));
+    append(parent, &list);
     let kept = StoredValue::new_local(KeyedRows::default());
+    let rows_list = list.clone();
     Effect::new(move |_| {
-        let Some(list) = list.get() else { return };
+        let list = &rows_list;
         peers.with(|found| {
             let found = found.as_deref().unwrap_or_default();
             kept.update_value(|kept| {
@@ -130,21 +132,16 @@ fn peer_list(chat: Chat, heading: &'static str, peers: RwSignal<Option<Vec<(Peer
             });
         });
     });
-    let on_click = move |event: web_sys::MouseEvent| {
+    on(&list, "click", move |event: web_sys::MouseEvent| {
         let Some(id) = clicked(&event, "data-peer") else { return };
         if let Some(peer) = peers.with_untracked(|found| found.iter().flatten().find(|(p, _)| p.conversation_id == id).map(|(p, _)| p.clone())) {
             pick(peer);
         }
-    };
-    view! {
-        <h2 class="picker-heading">{heading}</h2>
-        <ul role="list" node_ref=list on:click=on_click></ul>
-    }
+    });
 }
 
 /// Users and public groups the visitor may start a conversation with.
-#[component]
-pub fn NewConversation(chat: Chat, on_done: Callback<()>) -> impl IntoView {
+pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_sys::Element {
     let text = chat.text;
     let users = RwSignal::new(None);
     let groups = RwSignal::new(None);
@@ -164,13 +161,13 @@ pub fn NewConversation(chat: Chat, on_done: Callback<()>) -> impl IntoView {
     });
     let pick = move |peer: Peer| {
         chat.open(peer);
-        on_done.run(());
+        on_done();
     };
-    view! {
-        <div class="picker">
-            {peer_list(chat, text.users, users, pick)}
-            {peer_list(chat, text.groups, groups, pick)}
-            {move || (users.with(Option::is_none) || groups.with(Option::is_none)).then(|| view! { <p class="empty">{text.loading}</p> })}
-        </div>
-    }
+    let picker = el("div", "picker");
+    peer_list(chat, &picker, text.users, users, pick);
+    peer_list(chat, &picker, text.groups, groups, pick);
+    let loading = text_el("p", "empty", text.loading);
+    append(&picker, &loading);
+    Effect::new(move |_| set_attr(&loading, "hidden", (users.with(Option::is_some) && groups.with(Option::is_some)).then_some("")));
+    picker
 }

@@ -85,3 +85,35 @@ pub fn clicked(event: &web_sys::MouseEvent, attribute: &str) -> Option<String> {
     let target = event.target()?.dyn_into::<Element>().ok()?;
     target.closest(&format!("[{attribute}]")).ok()??.get_attribute(attribute)
 }
+
+/// Calls `handler` on `event` at `target` for as long as the page lives.
+pub fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
+    use wasm_bindgen::JsCast;
+    let handler = wasm_bindgen::closure::Closure::<dyn FnMut(E)>::new(handler);
+    let _ = target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+    handler.forget();
+}
+
+/// Sets attribute `name` to `value`, or removes it when `value` is `None`.
+pub fn set_attr(element: &Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(value) => element.set_attribute(name, value),
+        None => element.remove_attribute(name),
+    };
+}
+
+/// A `<button type="button" class="class" aria-label="label">`.
+pub fn button(class: &str, label: &str) -> Element {
+    let button = el("button", class);
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute("aria-label", label);
+    button
+}
+
+/// Replaces `parent`'s children with `children`.
+pub fn replace_children(parent: &Element, children: &[&Element]) {
+    parent.set_text_content(None);
+    for child in children {
+        append(parent, child);
+    }
+}

@@ -4,11 +4,11 @@
 //! the top; the view stays at the bottom while the visitor is there.
 
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
-use leptos::html::{Div, Ol};
+use wasm_bindgen::JsCast;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::dom::{append, append_text, el, text_el, KeyedRows};
+use super::dom::{append, append_text, clicked, el, on, set_attr, text_el, KeyedRows};
 use super::rich_text::{append_rich_text, link};
 use crate::chat::{Chat, History, Item, SendState};
 use crate::i18n::fill;
@@ -259,11 +259,19 @@ fn anchor_of(scroller: &web_sys::HtmlDivElement) -> Option<(web_sys::HtmlElement
     })
 }
 
-/// The log of the open conversation.
-#[component]
-pub fn MessageLog(chat: Chat) -> impl IntoView {
+/// The log of the open conversation, and the typing line under it.
+pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     let t = chat.text;
-    let scroller = NodeRef::<Div>::new();
+    let scroller: web_sys::HtmlDivElement = el("div", "log-scroller").unchecked_into();
+    let loading = text_el("p", "loading", t.loading);
+    let list = el("ol", "log");
+    for (name, value) in [("role", "log"), ("aria-live", "polite"), ("aria-relevant", "additions")] {
+        let _ = scroller.set_attribute(name, value);
+    }
+    append(&scroller, &loading);
+    append(&scroller, &list);
+    let typing_line = el("p", "typing");
+    let _ = typing_line.set_attribute("aria-live", "off");
     // Whether the view sits at the bottom (then new messages keep it there).
     let stick = StoredValue::new(true);
     // The row to hold in place when rows change above it, with its distance from the top of the view.
@@ -291,10 +299,11 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             window.set(Window::default());
         }
     });
+    let el = scroller.clone();
     Effect::new(move |_| {
         chat.messages.track();
         window.track();
-        let Some(el) = scroller.get() else { return };
+        let el = el.clone();
         request_animation_frame(move || {
             if let Some((row, offset)) = anchor.get_value() {
                 anchor.set_value(None);
@@ -311,8 +320,8 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
         window.set(Window::default());
     });
 
-    let on_scroll = move |_| {
-        let Some(el) = scroller.get() else { return };
+    let el = scroller.clone();
+    let on_scroll = move |_: web_sys::Event| {
         let from_bottom = el.scroll_height() - el.scroll_top() - el.client_height();
         let live = window.with_untracked(|w| w.bottom.is_none());
         stick.set_value(from_bottom < 80 && live);
@@ -351,12 +360,12 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
 
     // The rows, kept by key; marks (sent, delivered, read) change in place so the log does not announce
     // a message again when it is read.
-    let list = NodeRef::<Ol>::new();
     let kept = StoredValue::new_local(KeyedRows::default());
+    let rows_list = list.clone();
     Effect::new(move |_| {
         let shown = chat.messages.with(|items| rows(&items[window.with(|w| w.range(items))], &chat));
         chat.read_marks.track();
-        let Some(list) = list.get() else { return };
+        let list = &rows_list;
         let keys: Vec<String> = shown.iter().map(row_key).collect();
         kept.update_value(|kept| {
             kept.patch(&list, keys.iter().map(String::as_str), |i| build_row(chat, &shown[i]));
@@ -368,13 +377,19 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
             }
         });
     });
-    let on_click = move |event: web_sys::MouseEvent| {
-        use wasm_bindgen::JsCast;
-        let retry = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|t| t.closest("[data-retry]").ok().flatten());
-        if let Some(key) = retry.and_then(|r| r.get_attribute("data-retry")) {
+    on(&list, "click", move |event: web_sys::MouseEvent| {
+        if let Some(key) = clicked(&event, "data-retry") {
             chat.retry(&key);
         }
-    };
+    });
+    on(&scroller, "scroll", on_scroll);
+    {
+        let scroller = scroller.clone();
+        Effect::new(move |_| {
+            let _ = scroller.set_attribute("aria-label", &chat.active.with(|a| a.as_ref().map(|p| p.name.clone())).unwrap_or_default());
+            set_attr(&loading, "hidden", (chat.history.get() != History::Loading).then_some(""));
+        });
+    }
 
     let typing = move || {
         let active = chat.active.get()?.conversation_id;
@@ -387,14 +402,9 @@ pub fn MessageLog(chat: Chat) -> impl IntoView {
         (!names.is_empty()).then(|| fill(t.typing, &names.join(", ")))
     };
 
-    view! {
-        <div class="log-scroller" node_ref=scroller on:scroll=on_scroll role="log" aria-live="polite" aria-relevant="additions"
-            aria-label=move || chat.active.get().map(|p| p.name).unwrap_or_default()>
-            {move || (chat.history.get() == History::Loading).then(|| view! { <p class="loading">{t.loading}</p> })}
-            <ol class="log" node_ref=list on:click=on_click></ol>
-        </div>
-        <p class="typing" aria-live="off">{typing}</p>
-    }
+    let line = typing_line.clone();
+    Effect::new(move |_| line.set_text_content(typing().as_deref()));
+    (scroller.unchecked_into(), typing_line)
 }
 
 #[cfg(test)]

@@ -1,72 +1,105 @@
 //! The chat panel: a header (back, title, new conversation, and — docked — close), the connection banner,
 //! the conversation list, and the open conversation. A narrow panel shows one pane at a time; a wide one
 //! (600 px and more) shows both.
+//!
+//! The panel is plain DOM kept up to date by effects. The parts that come and go (the picker, the open
+//! conversation) are built inside the effect that shows them, so their own effects end when it runs again.
 
 use confab_protocol::widget_config::WidgetConfig;
 use leptos::prelude::*;
+use web_sys::{Element, Event};
 
-use super::composer::Composer;
-use super::conversations::{ConversationList, NewConversation};
-use super::messages::MessageLog;
+use super::composer::composer;
+use super::conversations::{conversation_list, new_conversation};
+use super::dom::{append, button, el, on, replace_children, set_attr, text_el};
+use super::messages::message_log;
 use crate::chat::{Chat, Link};
 
+/// Makes the parts `build` makes (reading no signal on the way) `parent`'s children.
+fn swap(parent: &Element, build: impl FnOnce() -> Vec<Element>) {
+    let parts = untrack(build);
+    replace_children(parent, &parts.iter().collect::<Vec<_>>());
+}
+
 /// The panel of a signed-in visitor. `on_close` asks the loader to close a docked panel.
-#[component]
-pub fn Panel(config: WidgetConfig, chat: Chat, on_close: Callback<()>) -> impl IntoView {
+pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -> Element {
     let t = chat.text;
     let picking = RwSignal::new(false);
-    let title = move || {
-        if picking.get() {
-            t.new_conversation.to_owned()
-        } else {
-            chat.active.get().map(|p| p.name).unwrap_or_else(|| t.chat.to_owned())
-        }
-    };
-    let banner = move || match chat.link.get() {
-        Link::Offline => Some((t.offline, "banner offline")),
-        Link::Restored => Some((t.back_online, "banner restored")),
-        Link::Ended => Some((t.sign_in_failed, "banner offline")),
-        _ => None,
-    };
-    view! {
-        <section class="panel" class:docked=config.is_docked class:has-active=move || chat.active.with(Option::is_some) && !picking.get()
-            aria-label=t.chat>
-            <header class="panel-header">
-                <Show when=move || chat.active.with(Option::is_some) || picking.get()>
-                    <button type="button" class="icon back" aria-label=t.back
-                        on:click=move |_| { picking.set(false); chat.active.set(None); }>
-                        <span aria-hidden="true">"‹"</span>
-                    </button>
-                </Show>
-                <h1 class="panel-title">{title}</h1>
-                <button type="button" class="icon new" aria-label=t.new_conversation aria-pressed=move || picking.get().to_string()
-                    on:click=move |_| picking.update(|p| *p = !*p)>
-                    <span aria-hidden="true">"+"</span>
-                </button>
-                {config.is_docked.then(|| view! {
-                    <button class="icon panel-close" type="button" aria-label=t.close_chat on:click=move |_| on_close.run(())>
-                        <span aria-hidden="true">"×"</span>
-                    </button>
-                })}
-            </header>
-            <p class="banner-slot" role="status">
-                {move || banner().map(|(text, class)| view! { <span class=class>{text}</span> })}
-            </p>
-            <div class="panes">
-                <div class="list-pane">
-                    {move || if picking.get() {
-                        view! { <NewConversation chat=chat on_done=Callback::new(move |()| picking.set(false)) /> }.into_any()
-                    } else {
-                        view! { <ConversationList chat=chat /> }.into_any()
-                    }}
-                </div>
-                <div class="chat-pane">
-                    <Show when=move || chat.active.with(Option::is_some) fallback=move || view! { <p class="empty">{t.no_conversations}</p> }>
-                        <MessageLog chat=chat />
-                        <Composer chat=chat />
-                    </Show>
-                </div>
-            </div>
-        </section>
+    let section = el("section", if config.is_docked { "panel docked" } else { "panel" });
+    let _ = section.set_attribute("aria-label", t.chat);
+
+    let header = el("header", "panel-header");
+    let back = button("icon back", t.back);
+    back.set_inner_html(r#"<span aria-hidden="true">‹</span>"#);
+    let title = el("h1", "panel-title");
+    let new = button("icon new", t.new_conversation);
+    new.set_inner_html(r#"<span aria-hidden="true">+</span>"#);
+    append(&header, &back);
+    append(&header, &title);
+    append(&header, &new);
+    if config.is_docked {
+        let close = button("icon panel-close", t.close_chat);
+        close.set_inner_html(r#"<span aria-hidden="true">×</span>"#);
+        on(&close, "click", move |_: Event| on_close());
+        append(&header, &close);
     }
+    on(&back, "click", move |_: Event| {
+        picking.set(false);
+        chat.active.set(None);
+    });
+    on(&new, "click", move |_: Event| picking.update(|p| *p = !*p));
+
+    let banner = el("p", "banner-slot");
+    let _ = banner.set_attribute("role", "status");
+    let panes = el("div", "panes");
+    let list_pane = el("div", "list-pane");
+    let chat_pane = el("div", "chat-pane");
+    append(&panes, &list_pane);
+    append(&panes, &chat_pane);
+    for part in [&header, &banner, &panes] {
+        append(&section, part);
+    }
+
+    {
+        let (section, back, title, new, banner) = (section.clone(), back.clone(), title.clone(), new.clone(), banner.clone());
+        Effect::new(move |_| {
+            let picking = picking.get();
+            let active = chat.active.with(|a| a.as_ref().map(|p| p.name.clone()));
+            let _ = section.class_list().toggle_with_force("has-active", active.is_some() && !picking);
+            set_attr(&back, "hidden", (active.is_none() && !picking).then_some(""));
+            let name = if picking { t.new_conversation.to_owned() } else { active.unwrap_or_else(|| t.chat.to_owned()) };
+            title.set_text_content(Some(&name));
+            let _ = new.set_attribute("aria-pressed", if picking { "true" } else { "false" });
+            let shown = match chat.link.get() {
+                Link::Offline => Some((t.offline, "banner offline")),
+                Link::Restored => Some((t.back_online, "banner restored")),
+                Link::Ended => Some((t.sign_in_failed, "banner offline")),
+                _ => None,
+            };
+            match shown {
+                Some((text, class)) => replace_children(&banner, &[&text_el("span", class, text)]),
+                None => banner.set_text_content(None),
+            }
+        });
+    }
+
+    Effect::new(move |_| {
+        if picking.get() {
+            swap(&list_pane, || vec![new_conversation(chat, move || picking.set(false))]);
+        } else {
+            swap(&list_pane, || vec![conversation_list(chat)]);
+        }
+    });
+    let open = Memo::new(move |_| chat.active.with(Option::is_some));
+    Effect::new(move |_| {
+        if open.get() {
+            swap(&chat_pane, || {
+                let (log, typing) = message_log(chat);
+                vec![log, typing, composer(chat)]
+            });
+        } else {
+            swap(&chat_pane, || vec![text_el("p", "empty", t.no_conversations)]);
+        }
+    });
+    section
 }
