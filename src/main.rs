@@ -1,7 +1,7 @@
 //! The Confab chat panel: a Leptos app (client-side rendering) that runs inside the chat iframe.
 //!
 //! - [`bridge`]: the `postMessage` channel to the loader on the host page.
-//! - [`app`]: the root component: waits for the config, signs in, then shows the panel or the problem.
+//! - [`app`]: the root: waits for the config, signs in, then shows the panel or the problem.
 //! - [`session`]: sign-in in the config's mode, and the remembered guest.
 //! - [`net`]: REST calls and the realtime WebSocket.
 //! - [`chat`]: the chat's state and actions.

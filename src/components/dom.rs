@@ -1,6 +1,6 @@
-//! Building and patching plain DOM, for the long lists (the message log): one element per row, kept by
-//! key and moved rather than rebuilt, with clicks handled once on the list (by `data-*` attributes)
-//! instead of a handler per row. Text always goes in as text nodes, never as HTML.
+//! Building and patching plain DOM. Lists keep one element per row, by key, moved rather than rebuilt,
+//! with clicks handled once on the list (by `data-*` attributes) instead of a handler per row. Text always
+//! goes in as text nodes, never as HTML.
 
 use std::collections::HashMap;
 use web_sys::{Document, Element, Node};

@@ -1,4 +1,5 @@
-//! The panel's parts.
+//! The panel's parts: plain DOM, built once and kept up to date by Leptos effects (signals drive them; no
+//! view macros, whose generated code was most of the download).
 //!
 //! - [`panel`]: the frame of the panel: header, connection banner, list and conversation panes.
 //! - [`conversations`]: the conversation list and the new-conversation picker.
@@ -6,7 +7,7 @@
 //! - [`composer`]: the message box.
 //! - [`avatar`]: a picture or initials.
 //! - [`rich_text`]: message text with links, always as text.
-//! - [`dom`]: plain DOM building and keyed patching for the message log.
+//! - [`dom`]: building and keyed patching of plain DOM, which every part uses.
 
 pub mod avatar;
 pub mod composer;
