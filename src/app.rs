@@ -220,7 +220,7 @@ pub fn mount() {
             message: "the chat frame must be embedded by the Confab loader".into(),
         }),
     });
-    let text = RwSignal::new(catalog(None));
+    let text = StoredValue::new(catalog(None));
     // Whether the panel is on screen: an embedded one always, a docked one when the loader says so.
     let initially_visible = StoredValue::new(false);
     // A conversation the host asked for before the chat was ready, opened once it is.
@@ -258,7 +258,7 @@ pub fn mount() {
             match config.problems(None).into_iter().next() {
                 None => {
                     let strings = catalog(config.language.as_deref());
-                    text.set(strings);
+                    text.set_value(strings);
                     if let Some(root) = document().document_element() {
                         let _ = root.set_attribute("lang", strings.tag);
                         let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
@@ -297,8 +297,8 @@ pub fn mount() {
     let body = document().body().expect("the frame page has a body");
     Effect::new(move |_| {
         let shown = match phase.get() {
-            Phase::Waiting => busy(text.get_untracked().loading),
-            Phase::SigningIn => busy(text.get_untracked().signing_in),
+            Phase::Waiting => busy(text.get_value().loading),
+            Phase::SigningIn => busy(text.get_value().signing_in),
             Phase::Ready(config, chat) => {
                 let close = close_button.clone();
                 untrack(|| panel(&config, chat, close))
