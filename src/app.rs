@@ -6,6 +6,7 @@ use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::widget_config::{ConfigErrorCode, ConfigProblem, WidgetConfig};
 use leptos::ev;
 use leptos::prelude::*;
+use crate::components::reactive::effect;
 
 use crate::bridge::{console_error, HostBridge};
 use crate::chat::{Chat, Peer};
@@ -42,7 +43,7 @@ fn kind_of(chat_type: &str) -> Option<ReceiverType> {
 
 /// Opens the conversation with user or group `id`: from the list when it is there, else looked up.
 fn open_by_id(chat: Chat, kind: ReceiverType, id: String) {
-    let id = id.to_lowercase();
+    let id = confab_protocol::ids::normalize_id(&id);
     let known = chat.conversations.with_untracked(|list| list.iter().find(|c| c.peer.kind == kind && c.peer.id == id).map(|c| c.peer.clone()));
     if let Some(peer) = known {
         return chat.open(peer);
@@ -141,21 +142,22 @@ fn keep_focus_inside(event: &web_sys::KeyboardEvent) {
 /// conversation.
 fn report_to_host(chat: Chat, bridge: HostBridge) {
     let host = bridge.clone();
-    Effect::new(move |last: Option<u64>| {
+    let mut last = None;
+    effect(move || {
         let count = chat.unread_total();
         if last != Some(count) {
             host.send(&FrameMessage::Unread { count });
         }
-        count
+        last = Some(count);
     });
     let host = bridge.clone();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(message) = chat.received.get() {
             let detail = serde_json::to_value(&message).unwrap_or_default();
             host.send(&FrameMessage::Event { name: "onMessageReceived".into(), detail });
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         let detail = match chat.active.get() {
             Some(peer) => serde_json::json!({"chatType": peer.kind, "id": peer.id}),
             None => serde_json::Value::Null,
@@ -295,7 +297,7 @@ pub fn mount() {
     std::mem::forget(on_key);
 
     let body = document().body().expect("the frame page has a body");
-    Effect::new(move |_| {
+    effect(move || {
         let shown = match phase.get() {
             Phase::Waiting => busy(text.get_value().loading),
             Phase::SigningIn => busy(text.get_value().signing_in),

@@ -3,6 +3,7 @@
 //! the session has ended, the group is for members only, or one side blocked the other.
 
 use leptos::prelude::*;
+use crate::components::reactive::effect;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
@@ -36,7 +37,7 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     let last_typing = StoredValue::new(0.0f64);
     {
         let (input, send_button) = (input.clone(), send_button.clone());
-        Effect::new(move |_| {
+        effect(move || {
             let why = chat.cannot_write();
             reason.set_text_content(why);
             set_attr(&reason, "hidden", why.is_none().then_some(""));
@@ -48,7 +49,7 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     // Opening a conversation on screen puts the cursor in its message box.
     {
         let input = input.clone();
-        Effect::new(move |_| {
+        effect(move || {
             chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
             if chat.visible.get_untracked() {
                 let input = input.clone();

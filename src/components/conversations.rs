@@ -7,6 +7,7 @@ use confab_protocol::rest::messages::{Category, ReceiverType};
 use confab_protocol::rest::users::User;
 use confab_protocol::rest::Page;
 use leptos::prelude::*;
+use crate::components::reactive::effect;
 
 use super::avatar::avatar;
 use super::dom::{append, clicked, el, on, set_attr, text_el, KeyedRows};
@@ -61,7 +62,7 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
     append(&nav, &list);
     let kept = StoredValue::new_local(KeyedRows::default());
     let rows_list = list.clone();
-    Effect::new(move |_| {
+    effect(move || {
         let items = chat.conversations.get();
         let online: Vec<Option<bool>> = chat.online.with(|online| {
             items.iter().map(|c| (c.peer.kind == ReceiverType::User).then(|| online.get(&c.peer.id).copied().unwrap_or(false))).collect()
@@ -123,7 +124,7 @@ fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers
     append(parent, &list);
     let kept = StoredValue::new_local(KeyedRows::default());
     let rows_list = list.clone();
-    Effect::new(move |_| {
+    effect(move || {
         let list = &rows_list;
         peers.with(|found| {
             let found = found.as_deref().unwrap_or_default();
@@ -168,6 +169,6 @@ pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_
     peer_list(chat, &picker, text.groups, groups, pick);
     let loading = text_el("p", "empty", text.loading);
     append(&picker, &loading);
-    Effect::new(move |_| set_attr(&loading, "hidden", (users.with(Option::is_some) && groups.with(Option::is_some)).then_some("")));
+    effect(move || set_attr(&loading, "hidden", (users.with(Option::is_some) && groups.with(Option::is_some)).then_some("")));
     picker
 }

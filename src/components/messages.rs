@@ -6,6 +6,7 @@
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
 use wasm_bindgen::JsCast;
 use leptos::prelude::*;
+use crate::components::reactive::effect;
 use wasm_bindgen::JsValue;
 
 use super::dom::{append, append_text, clicked, el, on, set_attr, text_el, KeyedRows};
@@ -280,7 +281,8 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     // Older messages were asked for: show them when they come.
     let wants_older = StoredValue::new(false);
 
-    Effect::new(move |previous_first: Option<Option<String>>| {
+    let mut previous_first: Option<Option<String>> = None;
+    effect(move || {
         let first = chat.messages.with(|items| items.first().map(|i| i.key.clone()));
         if wants_older.get_value() && previous_first.as_ref().is_some_and(|p| *p != first) {
             wants_older.set_value(false);
@@ -288,10 +290,10 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
                 chat.messages.with_untracked(|items| w.reveal_above(items));
             });
         }
-        first
+        previous_first = Some(first);
     });
     // A message the visitor sends while reading older ones brings the view back to the newest.
-    Effect::new(move |_| {
+    effect(move || {
         let me = chat.me.with_untracked(|m| m.uid.clone());
         let sent = chat.messages.with(|items| items.last().is_some_and(|i| i.state == SendState::Pending && i.message.sender == me));
         if sent && window.with_untracked(|w| *w != Window::default()) {
@@ -300,7 +302,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         }
     });
     let el = scroller.clone();
-    Effect::new(move |_| {
+    effect(move || {
         chat.messages.track();
         window.track();
         let el = el.clone();
@@ -313,7 +315,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
             }
         });
     });
-    Effect::new(move |_| {
+    effect(move || {
         chat.active.track();
         stick.set_value(true);
         wants_older.set_value(false);
@@ -362,7 +364,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     // a message again when it is read.
     let kept = StoredValue::new_local(KeyedRows::default());
     let rows_list = list.clone();
-    Effect::new(move |_| {
+    effect(move || {
         let shown = chat.messages.with(|items| rows(&items[window.with(|w| w.range(items))], &chat));
         chat.read_marks.track();
         let list = &rows_list;
@@ -385,7 +387,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     on(&scroller, "scroll", on_scroll);
     {
         let scroller = scroller.clone();
-        Effect::new(move |_| {
+        effect(move || {
             let _ = scroller.set_attribute("aria-label", &chat.active.with(|a| a.as_ref().map(|p| p.name.clone())).unwrap_or_default());
             set_attr(&loading, "hidden", (chat.history.get() != History::Loading).then_some(""));
         });
@@ -403,7 +405,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     };
 
     let line = typing_line.clone();
-    Effect::new(move |_| line.set_text_content(typing().as_deref()));
+    effect(move || line.set_text_content(typing().as_deref()));
     (scroller.unchecked_into(), typing_line)
 }
 

@@ -8,6 +8,7 @@
 //! - [`avatar`]: a picture or initials.
 //! - [`rich_text`]: message text with links, always as text.
 //! - [`dom`]: building and keyed patching of plain DOM, which every part uses.
+//! - [`reactive`]: the effects that keep it up to date.
 
 pub mod avatar;
 pub mod composer;
@@ -15,4 +16,5 @@ pub mod conversations;
 pub mod dom;
 pub mod messages;
 pub mod panel;
+pub mod reactive;
 pub mod rich_text;

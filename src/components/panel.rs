@@ -7,6 +7,7 @@
 
 use confab_protocol::widget_config::WidgetConfig;
 use leptos::prelude::*;
+use crate::components::reactive::effect;
 use web_sys::{Element, Event};
 
 use super::composer::composer;
@@ -62,7 +63,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
 
     {
         let (section, back, title, new, banner) = (section.clone(), back.clone(), title.clone(), new.clone(), banner.clone());
-        Effect::new(move |_| {
+        effect(move || {
             let picking = picking.get();
             let active = chat.active.with(|a| a.as_ref().map(|p| p.name.clone()));
             let _ = section.class_list().toggle_with_force("has-active", active.is_some() && !picking);
@@ -83,7 +84,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
         });
     }
 
-    Effect::new(move |_| {
+    effect(move || {
         if picking.get() {
             swap(&list_pane, || vec![new_conversation(chat, move || picking.set(false))]);
         } else {
@@ -91,7 +92,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
         }
     });
     let open = Memo::new(move |_| chat.active.with(Option::is_some));
-    Effect::new(move |_| {
+    effect(move || {
         if open.get() {
             swap(&chat_pane, || {
                 let (log, typing) = message_log(chat);
