@@ -1,7 +1,7 @@
 //! The root component: waits for the loader's config, checks it, signs in, and shows the panel or the
 //! problem.
 
-use confab_protocol::bridge::FrameMessage;
+use confab_protocol::bridge::{ActiveChat, FrameMessage};
 use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::widget_config::{ConfigErrorCode, ConfigProblem, WidgetConfig};
 use leptos::ev;
@@ -153,16 +153,12 @@ fn report_to_host(chat: Chat, bridge: HostBridge) {
     let host = bridge.clone();
     effect(move || {
         if let Some(message) = chat.received.get() {
-            let detail = serde_json::to_value(&message).unwrap_or_default();
-            host.send(&FrameMessage::Event { name: "onMessageReceived".into(), detail });
+            host.send_event("onMessageReceived", &message);
         }
     });
     effect(move || {
-        let detail = match chat.active.get() {
-            Some(peer) => serde_json::json!({"chatType": peer.kind, "id": peer.id}),
-            None => serde_json::Value::Null,
-        };
-        bridge.send(&FrameMessage::Event { name: "onActiveChatChanged".into(), detail });
+        let detail = chat.active.get().map(|peer| ActiveChat { chat_type: peer.kind, id: peer.id });
+        bridge.send_event("onActiveChatChanged", &detail);
     });
 }
 

@@ -33,10 +33,24 @@ impl HostBridge {
 
     /// Posts `message` to the host page, addressed to its origin only.
     pub fn send(&self, message: &FrameMessage) {
-        let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else { return };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        if let Ok(value) = message.serialize(&serializer) {
-            let _ = parent.post_message(&value, &self.origin);
+        if let Ok(value) = to_js(message) {
+            self.post(&value);
+        }
+    }
+
+    /// Posts the event `name` for the site's `Confab.on` handlers ([`FrameMessage::Event`]) with `detail`,
+    /// written straight to a JS value (no JSON tree on the way).
+    pub fn send_event(&self, name: &str, detail: &impl Serialize) {
+        let message = FrameMessage::Event { name: name.to_owned(), detail: serde_json::Value::Null };
+        if let (Ok(value), Ok(detail)) = (to_js(&message), to_js(detail)) {
+            let _ = js_sys::Reflect::set(&value, &JsValue::from_str("detail"), &detail);
+            self.post(&value);
+        }
+    }
+
+    fn post(&self, value: &JsValue) {
+        if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
+            let _ = parent.post_message(value, &self.origin);
         }
     }
 
@@ -52,6 +66,11 @@ impl HostBridge {
         }
         FrameMessage::decode(&JsJson(event.data())).ok()
     }
+}
+
+/// `value` as a JS value, as `JSON.parse` would make it.
+fn to_js(value: &(impl Serialize + ?Sized)) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
 }
 
 /// `scheme://host[:port]` of an absolute URL, or `None`.

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rest::messages::ReceiverType;
 use crate::widget_config::{ConfigProblem, WidgetConfig};
 
 /// One message across the loader/frame boundary, tagged by `type`.
@@ -73,6 +74,17 @@ pub enum FrameMessage {
         /// What went wrong.
         problem: ConfigProblem,
     },
+}
+
+/// The detail of the `onActiveChatChanged` event: the conversation now open (the detail is `null` when
+/// none is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveChat {
+    /// `user` or `group`.
+    #[serde(rename = "chatType")]
+    pub chat_type: ReceiverType,
+    /// The uid or guid.
+    pub id: String,
 }
 
 /// The kinds of [`FrameMessage`], with their wire names, for the loader spec.
