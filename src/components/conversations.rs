@@ -76,7 +76,7 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
             .map(|(c, on)| format!("{}:{}:{}:{:?}", c.peer.conversation_id, c.unread, c.last.as_ref().map_or("", |m| m.id.as_str()), on))
             .collect();
         kept.update_value(|kept| {
-            kept.patch(&list, keys.iter().map(String::as_str), |i| conversation_row(&chat, &items[i], online[i]));
+            kept.patch(list, keys.iter().map(String::as_str), |i| conversation_row(&chat, &items[i], online[i]));
             for (item, key) in items.iter().zip(&keys) {
                 if let Some(button) = kept.get(key).and_then(|row| row.first_element_child()) {
                     let _ = match active.as_deref() == Some(item.peer.conversation_id.as_str()) {
@@ -116,8 +116,11 @@ fn conversation_row(chat: &Chat, item: &ConversationItem, online: Option<bool>) 
     row
 }
 
-/// A list of peers to pick from, under `heading`; `None` while loading.
-fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers: RwSignal<Option<Vec<(Peer, Option<String>)>>>, pick: impl Fn(Peer) + Copy + 'static) {
+/// Peers found for the picker, each with its picture; `None` while loading.
+type Found = RwSignal<Option<Vec<(Peer, Option<String>)>>>;
+
+/// A list of peers to pick from, under `heading`.
+fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers: Found, pick: impl Fn(Peer) + Copy + 'static) {
     let list = el("ul", "");
     let _ = list.set_attribute("role", "list");
     append(parent, &text_el("h2", "picker-heading", heading));
@@ -129,7 +132,7 @@ fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers
         peers.with(|found| {
             let found = found.as_deref().unwrap_or_default();
             kept.update_value(|kept| {
-                kept.patch(&list, found.iter().map(|(p, _)| p.conversation_id.as_str()), |i| peer_row(&found[i].0, found[i].1.as_deref(), None, chat.text).0);
+                kept.patch(list, found.iter().map(|(p, _)| p.conversation_id.as_str()), |i| peer_row(&found[i].0, found[i].1.as_deref(), None, chat.text).0);
             });
         });
     });
@@ -144,8 +147,8 @@ fn peer_list(chat: Chat, parent: &web_sys::Element, heading: &'static str, peers
 /// Users and public groups the visitor may start a conversation with.
 pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_sys::Element {
     let text = chat.text;
-    let users = RwSignal::new(None);
-    let groups = RwSignal::new(None);
+    let users: Found = RwSignal::new(None);
+    let groups: Found = RwSignal::new(None);
     leptos::task::spawn_local(async move {
         let (api, token) = chat.rest();
         let me = chat.me.get_untracked().uid;

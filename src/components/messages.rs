@@ -370,7 +370,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         let list = &rows_list;
         let keys: Vec<String> = shown.iter().map(row_key).collect();
         kept.update_value(|kept| {
-            kept.patch(&list, keys.iter().map(String::as_str), |i| build_row(chat, &shown[i]));
+            kept.patch(list, keys.iter().map(String::as_str), |i| build_row(chat, &shown[i]));
             for (row, key) in shown.iter().zip(&keys) {
                 let Row::Message(item) = row else { continue };
                 if let Some(row) = kept.get(key) {
