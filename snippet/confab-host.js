@@ -97,8 +97,11 @@ if (launcher) {
     ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d93025;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center}" +
     ".p{position:fixed;bottom:88px;" + side + ":20px;z-index:2147483000;width:" + c.width + ";height:" + c.height +
     ";max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;border-radius:12px;background:#fff;" +
-    "box-shadow:0 8px 30px rgba(0,0,0,.22);display:none}.p.o{display:block}" +
-    "@media (max-width:450px){.p{inset:0;width:100%;height:100%;max-width:none;max-height:none;border-radius:0}}";
+    // Opens and closes with a short fade and rise; hidden (not focusable, not clickable) once closed.
+    "box-shadow:0 8px 30px rgba(0,0,0,.22);opacity:0;visibility:hidden;transform:translateY(8px);" +
+    "transition:opacity .2s,transform .2s,visibility 0s .2s}.p.o{opacity:1;visibility:visible;transform:none;transition:opacity .2s,transform .2s}" +
+    "@media (max-width:450px){.p{inset:0;width:100%;height:100%;max-width:none;max-height:none;border-radius:0;transform:none}}" +
+    "@media (prefers-reduced-motion:reduce){.p,.p.o{transition:none}}";
   root.appendChild(style);
   x.el.addEventListener("keydown", function (e) { if (e.key === "Escape" && open) close(); });
 }

@@ -117,7 +117,8 @@ export async function launchBrowser() {
 
 /** Saves a screenshot of `page` as artifacts/NAME.png. */
 export async function screenshot(page, name) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+  // Transitions (the panel fading in) are finished first, so each picture shows a settled state.
+  await page.screenshot({ path: join(artifacts, `${name}.png`), animations: "disabled" });
 }
 
 /** A new page that collects console errors and uncaught page errors. */

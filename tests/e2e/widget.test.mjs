@@ -49,7 +49,8 @@ describe("docked widget", () => {
 
     await frame.getByRole("button", { name: "Close chat" }).click();
     await page.getByRole("button", { name: "Open chat" }).waitFor();
-    assert.equal(await chatFrame(page).isVisible(), false);
+    // The panel fades out, then is hidden.
+    await chatFrame(page).waitFor({ state: "hidden", timeout: 2000 });
     assert.deepEqual(await page.evaluate(() => window.__events), ["onOpenChat", "onCloseChat"]);
     assert.deepEqual(await page.evaluate(() => window.__errors), []);
     assert.deepEqual(page.pageErrors, []);
@@ -58,6 +59,22 @@ describe("docked widget", () => {
     await page.getByRole("button", { name: "Open chat" }).click();
     await page.getByRole("button", { name: "Close chat" }).first().waitFor();
     assert.equal(await chatFrame(page).isVisible(), true, "reopens at once: the frame is kept");
+    await page.close();
+  });
+
+  test("the panel fades in and out, and does not move for visitors who ask for reduced motion", async () => {
+    const url = host.page("/docked-motion", hostPage({ loaderSrc: loaderSrc(), config: guest }));
+    const transition = (page) => chatFrame(page).evaluate((el) => getComputedStyle(el).transitionDuration);
+    const page = await newPage(browser);
+    await page.goto(url);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await frameOf(page).getByRole("region", { name: "Chat" }).waitFor();
+    assert.match(await transition(page), /^0\.2s/, "a short transition");
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-confab="launcher"]').shadowRoot.querySelector("iframe")).opacity === "1");
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    assert.match(await transition(page), /^0s(, 0s)*$/, "no transition with prefers-reduced-motion");
+    await page.evaluate(() => Confab.closeChat());
+    assert.equal(await chatFrame(page).isVisible(), false, "hidden at once without motion");
     await page.close();
   });
 
