@@ -169,7 +169,10 @@ describe("docked panel and the JS API", () => {
     // The frame loads (and signs in) when the visitor shows intent; here, a focus on the launcher.
     await ned.getByRole("button", { name: "Open chat" }).focus();
     await ned.waitForFunction(() => window.__details.some(([name]) => name === "onUnreadCountChanged"));
+    // The badge counts each message. (Two messages that arrive together, while the new conversation is
+    // still being fetched, may count up in one step.)
     await say(mia.frame, "first");
+    await ned.getByRole("button", { name: "Open chat (1 unread)" }).waitFor();
     await say(mia.frame, "second");
     await ned.getByRole("button", { name: "Open chat (2 unread)" }).waitFor();
     await screenshot(ned, "docked-unread-badge");
