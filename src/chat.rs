@@ -216,8 +216,9 @@ fn new_muid() -> String {
 }
 
 impl Chat {
-    /// The chat of `me`, signed in with `token` on `api`; connects the socket and loads the conversations.
-    /// `on_first_send` runs once, after the first message the visitor sent was stored.
+    /// The chat of `me`, signed in with `token` on `api`. The realtime socket connects once the first
+    /// conversation list is in (see [`Self::load_conversations`]). `on_first_send` runs once, after the
+    /// first message the visitor sent was stored.
     pub fn start(api: Api, token: String, me: User, text: &'static Catalog, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
         let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send, list_loads: 0 };
         let chat = Self {
@@ -236,10 +237,19 @@ impl Chat {
             text,
             session: StoredValue::new_local(Rc::new(RefCell::new(session))),
         };
-        let (origin, app_id, token) = chat.with_session(|s| (s.api.origin.clone(), s.api.app_id.clone(), s.token.clone()));
-        let socket = Socket::connect(&origin, &app_id, &token, move |event| chat.on_socket(event));
-        chat.with_session(|s| s.socket = Some(socket));
         chat
+    }
+
+    /// Connects the realtime socket (once), resuming after message `resume_after`: nothing stored since
+    /// the conversation list was read is missed, even if it came before the socket was signed in.
+    fn connect(&self, resume_after: Option<String>) {
+        if self.with_session(|s| s.socket.is_some()) {
+            return;
+        }
+        let chat = *self;
+        let (origin, app_id, token) = self.with_session(|s| (s.api.origin.clone(), s.api.app_id.clone(), s.token.clone()));
+        let socket = Socket::connect(&origin, &app_id, &token, resume_after, move |event| chat.on_socket(event));
+        self.with_session(|s| s.socket = Some(socket));
     }
 
     fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
@@ -258,7 +268,9 @@ impl Chat {
         socket.is_some_and(|socket| socket.send(frame))
     }
 
-    /// Loads the conversation list; `then` runs after it is in.
+    /// Loads the conversation list; `then` runs after it is in. The first list connects the socket,
+    /// resuming after its newest message (after none when the list is empty: all the visitor's messages
+    /// are newer than it).
     pub fn load_conversations(&self, then: impl FnOnce(Self) + 'static) {
         let chat = *self;
         let load = self.with_session(|s| {
@@ -290,16 +302,17 @@ impl Chat {
                             }
                         }
                     });
-                    if let Some(socket) = chat.with_session(|s| s.socket.clone()) {
-                        for item in &items {
-                            if let Some(last) = &item.last {
-                                socket.saw(&last.id);
-                            }
-                        }
+                    let newest = items.iter().filter_map(|i| i.last.as_ref()?.id.parse::<u64>().ok()).max();
+                    match chat.with_session(|s| s.socket.clone()) {
+                        Some(socket) => newest.iter().for_each(|id| socket.saw(&id.to_string())),
+                        None => chat.connect(Some(newest.unwrap_or(0).to_string())),
                     }
                     chat.conversations.set(items);
                 }
-                Err(e) => crate::bridge::console_error(&format!("Confab: cannot load conversations: {}", e.message())),
+                Err(e) => {
+                    crate::bridge::console_error(&format!("Confab: cannot load conversations: {}", e.message()));
+                    chat.connect(None);
+                }
             }
             then(chat);
         });
@@ -540,6 +553,8 @@ impl Chat {
                 for (_, body) in outbox {
                     self.send_frame(&ClientFrame::Send { message: body });
                 }
+                // A read receipt due while the socket was down (or not yet signed in) goes now.
+                self.mark_read();
             }
             SocketEvent::Down => self.link.set(Link::Offline),
             SocketEvent::Ended => self.link.set(Link::Ended),

@@ -39,14 +39,15 @@ struct Inner {
 pub struct Socket(Rc<RefCell<Inner>>);
 
 impl Socket {
-    /// Connects to `origin`'s gateway as the holder of `token`, reporting through `on_event`.
-    pub fn connect(origin: &str, app_id: &str, token: &str, on_event: impl Fn(SocketEvent) + 'static) -> Self {
+    /// Connects to `origin`'s gateway as the holder of `token`, reporting through `on_event`; the first
+    /// sign-in asks for the messages after `resume_after` (none: only what comes from then on).
+    pub fn connect(origin: &str, app_id: &str, token: &str, resume_after: Option<String>, on_event: impl Fn(SocketEvent) + 'static) -> Self {
         let url = format!("{}/v3/ws", origin.replacen("http", "ws", 1));
         let inner = Inner {
             url,
             app_id: app_id.to_owned(),
             token: token.to_owned(),
-            last_id: None,
+            last_id: resume_after,
             socket: None,
             open: false,
             retries: 0,

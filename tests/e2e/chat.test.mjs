@@ -304,3 +304,31 @@ describe("the JS API before the chat is ready", () => {
     await page.close();
   });
 });
+
+describe("the first connection", () => {
+  test("a message sent after the list was read but before the socket signed in is not missed", async () => {
+    await user("rita", "Rita Lane");
+    await user("finn", "Finn Cole");
+    const page = await newPage(browser, { width: 900, height: 700 });
+    // Finn's socket is held back (by the browser, before it reaches the server) until Rita has written.
+    let release;
+    const held = new Promise((ok) => (release = ok));
+    await page.context().routeWebSocket(/\/v3\/ws$/, async (ws) => {
+      await held;
+      ws.connectToServer();
+    });
+    await page.goto(host.page("/first-connection", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "finn" }, mount: '<div id="chat"></div>' })));
+    const frame = frameOf(page);
+    await frame.getByRole("navigation", { name: "Conversations" }).getByText("No conversations yet.").waitFor();
+    await rest(server, "POST", "/messages", { receiver: "finn", receiverType: "user", type: "text", data: { text: "sent in the gap" } }, "rita");
+    release();
+    const item = frame.getByRole("button", { name: /Rita Lane/ });
+    await item.waitFor();
+    await frame.locator(".unread", { hasText: "1" }).waitFor();
+    await item.click();
+    await frame.getByRole("log").getByText("sent in the gap").waitFor();
+    assert.equal(await frame.getByRole("log").getByText("sent in the gap").count(), 1, "shown once");
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
