@@ -83,3 +83,11 @@ fn frame_messages_use_the_kind_names_on_the_wire() {
     assert_eq!(msg["config"]["width"], "400px");
     assert_eq!(msg["config"]["isDocked"], true);
 }
+
+#[test]
+fn the_active_chat_event_carries_the_chat_type_and_id_the_api_documents() {
+    use confab_protocol::bridge::ActiveChat;
+    use confab_protocol::rest::messages::ReceiverType;
+    let detail = ActiveChat { chat_type: ReceiverType::Group, id: "team".into() };
+    assert_eq!(serde_json::to_value(&detail).unwrap(), serde_json::json!({"chatType": "group", "id": "team"}));
+}
