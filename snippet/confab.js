@@ -1,8 +1,8 @@
 // Confab loader. A site's snippet pulls this in on every page, so it holds only what must run before the
 // visitor shows intent: the JS API, the config check and the launcher. On intent (hover, focus or click of
-// the launcher, openChat(), an embedded panel coming into view) it loads confab-host.js, which creates the
-// chat frame and speaks with it. It never throws into the host page and writes nothing to cookies or
-// storage. The server replaces __CONFAB_SPEC__ with the config rules from confab-protocol and minifies it.
+// the launcher, openChat(), an embedded panel coming into view, a guest this device remembers) it loads
+// confab-host.js, which creates the chat frame and speaks with it. It never throws into the host page and
+// writes nothing to cookies or storage. The server replaces __CONFAB_SPEC__ with the config rules from confab-protocol and minifies it.
 (function (w, d) {
 if (w.Confab && w.Confab.start) return;
 var S = __CONFAB_SPEC__;
@@ -12,6 +12,8 @@ var ID = S.rules[0];
 var script = d.currentScript;
 var scriptURL = script && script.src ? script.src : location.href;
 var handlers = {};
+// Where the host module keeps a remembered guest's token, per app.
+var GUEST = "confab:guest:";
 // The running widget: {c: config, el: mount element or launcher host, h: the host module once loaded,
 // q: API calls waiting for it}.
 var widget = null;
@@ -139,6 +141,9 @@ function start(config) {
   widget = { c: c, q: [], apiOrigin: new URL(c.apiBase || scriptURL).origin };
   if (el) widget.el = el, embed(c, el);
   else widget.el = launch(c);
+  // A guest this device remembers has chatted before: the chat loads now, so the launcher can show
+  // their unread replies.
+  try { if (localStorage[GUEST + c.appID]) load(); } catch (e) {}
   return true;
 }
 function on(name, cb) {
@@ -156,7 +161,7 @@ function logout() {
   var x = widget;
   if (!x) return true;
   widget = null;
-  try { localStorage.removeItem("confab:guest:" + x.c.appID); } catch (e) {}
+  try { localStorage.removeItem(GUEST + x.c.appID); } catch (e) {}
   if (x.io) x.io.disconnect();
   if (x.h) x.h.destroy();
   if (x.c.isDocked) x.el.remove(); else x.el.style.width = x.el.style.height = "";
@@ -174,7 +179,7 @@ var api = {
   validateConfig: guard(function (config) { return check(config).problems; })
 };
 w.Confab = api;
-if (!w.CometChatApp) {
-  w.CometChatApp = { CometChatAuth: { start: api.start }, chatWithUser: api.chatWithUser, chatWithGroup: api.chatWithGroup, logout: api.logout, uiEvent: api.on };
-}
+// The other platform's names (CometChatAuth.start, chatWithUser, chatWithGroup, logout, uiEvent) on top of
+// Confab's own.
+if (!w.CometChatApp) w.CometChatApp = { ...api, CometChatAuth: { start: api.start }, uiEvent: api.on };
 })(window, document);

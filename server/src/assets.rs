@@ -228,7 +228,7 @@ pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
 /// level (quick; [`Asset::precompress_best`] replaces it later).
 pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
     if data.len() < LARGE_BYTES {
-        return zopfli_compress(data);
+        return zopfli_with(data, SMALL_FILE_ITERATIONS);
     }
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data).expect("compressing to memory cannot fail");
@@ -238,8 +238,17 @@ pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
 /// Gzip by zopfli's exhaustive search: the same format, about 4 % smaller than the best level of the
 /// usual deflaters, and some 100 times slower; for files compressed once and fetched by every visitor.
 pub fn zopfli_compress(data: &[u8]) -> Vec<u8> {
+    zopfli_with(data, zopfli::Options::default().iteration_count)
+}
+
+/// Zopfli's search rounds for a small file: many more than its default (15), since each round on a few
+/// kilobytes takes well under a millisecond and the loader, fetched by every page, is kept to the byte.
+const SMALL_FILE_ITERATIONS: std::num::NonZeroU64 = std::num::NonZeroU64::new(1000).unwrap();
+
+fn zopfli_with(data: &[u8], iteration_count: std::num::NonZeroU64) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 3);
-    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, data, &mut out).expect("compressing to memory cannot fail");
+    let options = zopfli::Options { iteration_count, ..Default::default() };
+    zopfli::compress(options, zopfli::Format::Gzip, data, &mut out).expect("compressing to memory cannot fail");
     out
 }
 

@@ -332,3 +332,31 @@ describe("the first connection", () => {
     await page.close();
   });
 });
+
+describe("a remembered guest", () => {
+  test("comes back to a launcher that shows their unread replies, before any sign of intent", async () => {
+    await user("vera", "Vera Support");
+    const config = { ...app, isDocked: true, mount: undefined, mode: "guest", user: { name: "Returning" }, chatType: "user", defaultChatID: "vera" };
+    const page = await newPage(browser, { width: 900, height: 700 });
+    const url = host.page("/returning-guest", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config }));
+    await page.goto(url);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const frame = frameOf(page);
+    await say(frame, "is anyone there?");
+    await page.waitForFunction(() => localStorage.length === 1);
+    // The guest leaves; the answer comes while they are away.
+    await page.mouse.move(5, 5);
+    await page.goto("about:blank");
+    const guest = (await rest(server, "GET", "/conversations", undefined, "vera")).data[0].conversationWith.uid;
+    await rest(server, "POST", "/messages", { receiver: guest, receiverType: "user", type: "text", data: { text: "Yes! Sorry for the wait." } }, "vera");
+
+    // Back later, with the pointer away from the launcher and nothing focused.
+    await page.goto(url);
+    await page.getByRole("button", { name: "Open chat (1 unread)" }).waitFor();
+    assert.deepEqual(await page.evaluate(() => window.__events), [], "the panel stays closed");
+    await page.getByRole("button", { name: "Open chat (1 unread)" }).click();
+    await frame.getByRole("log").getByText("Yes! Sorry for the wait.").waitFor();
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
