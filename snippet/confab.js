@@ -2,7 +2,8 @@
 // visitor shows intent: the JS API, the config check and the launcher. On intent (hover, focus or click of
 // the launcher, openChat(), an embedded panel coming into view, a guest this device remembers) it loads
 // confab-host.js, which creates the chat frame and speaks with it. It never throws into the host page and
-// writes nothing to cookies or storage. The server replaces __CONFAB_SPEC__ with the config rules from confab-protocol and minifies it.
+// writes nothing to cookies or storage. The server replaces __CONFAB_SPEC__ with the config rules from
+// confab-protocol and minifies it.
 (function (w, d) {
 if (w.Confab && w.Confab.start) return;
 var S = __CONFAB_SPEC__;
