@@ -22,10 +22,17 @@ after(async () => {
 
 const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
 
+/** The URL of host page `name` that starts the widget with `config` (embedded in `#chat` unless docked) by
+ * running `start`. */
+function pageURL(name, config, start) {
+  const mount = config.isDocked ? "" : '<div id="chat"></div>';
+  return host.page(`/${name}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount, start }));
+}
+
 /** A host page with an embedded widget started with `config`; resolves the page and the chat frame. */
 async function visit(name, config) {
   const page = await newPage(browser, { width: 900, height: 700 });
-  await page.goto(host.page(`/${name}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
+  await page.goto(pageURL(name, config));
   const frame = frameOf(page);
   await frame.getByRole("region", { name: "Chat" }).waitFor();
   return { page, frame };
@@ -165,7 +172,7 @@ describe("docked panel and the JS API", () => {
     await user("ned", "Ned");
     const mia = await visit("api-mia", { ...app, mode: "uid", uid: "mia", chatType: "user", defaultChatID: "ned" });
     const ned = await newPage(browser, { width: 900, height: 700 });
-    await ned.goto(host.page("/api-ned", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, isDocked: true, mount: undefined, mode: "uid", uid: "ned" } })));
+    await ned.goto(pageURL("api-ned", { ...app, isDocked: true, mount: undefined, mode: "uid", uid: "ned" }));
     // The frame loads (and signs in) when the visitor shows intent; here, a focus on the launcher.
     await ned.getByRole("button", { name: "Open chat" }).focus();
     await ned.waitForFunction(() => window.__details.some(([name]) => name === "onUnreadCountChanged"));
@@ -288,7 +295,7 @@ describe("the JS API before the chat is ready", () => {
     await user("vic", "Vic Lane");
     const page = await newPage(browser, { width: 900, height: 700 });
     const start = `Confab.start(config) && Confab.chatWithUser("vic")`;
-    await page.goto(host.page("/early-chat", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "uma" }, mount: '<div id="chat"></div>', start })));
+    await page.goto(pageURL("early-chat", { ...app, mode: "uid", uid: "uma" }, start));
     await frameOf(page).getByRole("heading", { name: "Vic Lane" }).waitFor();
     await page.close();
   });
@@ -296,7 +303,7 @@ describe("the JS API before the chat is ready", () => {
   test("a logout while the chat is still loading leaves no chat behind", async () => {
     const page = await newPage(browser, { width: 900, height: 700 });
     const start = `Confab.start(config) && Confab.openChat() && Confab.logout()`;
-    await page.goto(host.page("/early-logout", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "uma" }, mount: '<div id="chat"></div>', start })));
+    await page.goto(pageURL("early-logout", { ...app, mode: "uid", uid: "uma" }, start));
     await page.waitForFunction(() => window.__events.includes("onLogout"));
     await page.waitForTimeout(1500);
     assert.equal(await page.locator("iframe").count(), 0, "no frame after logout");
@@ -317,7 +324,7 @@ describe("the first connection", () => {
       await held;
       ws.connectToServer();
     });
-    await page.goto(host.page("/first-connection", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: { ...app, mode: "uid", uid: "finn" }, mount: '<div id="chat"></div>' })));
+    await page.goto(pageURL("first-connection", { ...app, mode: "uid", uid: "finn" }));
     const frame = frameOf(page);
     await frame.getByRole("navigation", { name: "Conversations" }).getByText("No conversations yet.").waitFor();
     await rest(server, "POST", "/messages", { receiver: "finn", receiverType: "user", type: "text", data: { text: "sent in the gap" } }, "rita");
@@ -338,7 +345,7 @@ describe("a remembered guest", () => {
     await user("vera", "Vera Support");
     const config = { ...app, isDocked: true, mount: undefined, mode: "guest", user: { name: "Returning" }, chatType: "user", defaultChatID: "vera" };
     const page = await newPage(browser, { width: 900, height: 700 });
-    const url = host.page("/returning-guest", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config }));
+    const url = pageURL("returning-guest", config);
     await page.goto(url);
     await page.getByRole("button", { name: "Open chat" }).click();
     const frame = frameOf(page);
