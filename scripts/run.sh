@@ -7,4 +7,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh build
 bash scripts/build-widget.sh
-exec cargo run --release --quiet -p confab-server -- serve --data-dir ./confab-data --widget-dir ./dist "$@"
+exec cargo run --release --quiet -p confab-server -- serve --demo --data-dir ./confab-data --widget-dir ./dist "$@"

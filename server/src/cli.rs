@@ -64,6 +64,48 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_CALLBACK_ATTEMPTS", default_value_t = confab_protocol::limits::MAX_DELIVERY_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub callback_attempts: u32,
+    /// Proxies (networks, comma-separated) whose `X-Forwarded-For` header names the client. Without it the
+    /// peer address is the client, whatever the header says.
+    #[arg(long, env = "CONFAB_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<crate::hooks::Network>,
+    /// Calls a minute one client address may make with an auth-only key, per endpoint; 0 turns it off.
+    #[arg(long, env = "CONFAB_PUBLIC_KEY_RATE_LIMIT", default_value_t = crate::settings::DEFAULT_PUBLIC_KEY_PER_MINUTE)]
+    pub public_key_rate_limit: u32,
+    /// Guests one client address may create in an app per day; 0 turns it off.
+    #[arg(long, env = "CONFAB_GUESTS_PER_ADDRESS", default_value_t = crate::settings::DEFAULT_GUESTS_PER_ADDRESS_PER_DAY)]
+    pub guests_per_address: u32,
+    /// Guests an app may gain per day; 0 turns it off.
+    #[arg(long, env = "CONFAB_GUESTS_PER_APP", default_value_t = crate::settings::DEFAULT_GUESTS_PER_APP_PER_DAY)]
+    pub guests_per_app: u32,
+    /// WebSockets one client address may hold open before signing in; 0 turns it off.
+    #[arg(long, env = "CONFAB_UNAUTHENTICATED_SOCKETS", default_value_t = crate::settings::DEFAULT_UNAUTHENTICATED_SOCKETS_PER_ADDRESS)]
+    pub unauthenticated_sockets: u32,
+    /// Users a session may add to groups per day (the REST API key has no limit); 0 turns it off.
+    #[arg(long, env = "CONFAB_GROUP_ADDS_PER_DAY", default_value_t = crate::settings::DEFAULT_GROUP_ADDS_PER_DAY)]
+    pub group_adds_per_day: u32,
+    /// Days without use after which a guest's session token stops working; 0: never.
+    #[arg(long, env = "CONFAB_GUEST_TOKEN_IDLE_DAYS", default_value_t = 30)]
+    pub guest_token_idle_days: u32,
+    /// Create and serve the demo app and its pages (`/demo`, `/demo/agent`, `/demo/faq-bot`).
+    #[arg(long, env = "CONFAB_DEMO")]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    /// The settings these flags give, with the callback policy and dispatch settings built by `main`.
+    pub fn settings(&self, callbacks: crate::hooks::CallbackPolicy, dispatch: crate::hooks::DispatchSettings) -> crate::settings::Settings {
+        let mut settings = crate::settings::Settings::new(&self.data.region, self.widget_dir.clone(), callbacks, dispatch);
+        settings.rate_limit = self.rate_limit;
+        settings.trusted_proxies = self.trusted_proxy.clone();
+        settings.public_key_per_minute = self.public_key_rate_limit;
+        settings.guests_per_address_per_day = self.guests_per_address;
+        settings.guests_per_app_per_day = self.guests_per_app;
+        settings.unauthenticated_sockets_per_address = self.unauthenticated_sockets;
+        settings.group_adds_per_day = self.group_adds_per_day;
+        settings.guest_token_idle_secs = i64::from(self.guest_token_idle_days) * 24 * 3600;
+        settings.demo = self.demo;
+        settings
+    }
 }
 
 /// App subcommands.

@@ -15,6 +15,7 @@
 //! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
 //! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
 //!   [`validate`]: field checks against the limits.
+//! - [`settings`]: what `serve`'s flags decide.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
 
 pub mod apps;
@@ -30,6 +31,7 @@ pub mod http;
 pub mod policy;
 pub mod loader;
 pub mod secrets;
+pub mod settings;
 pub mod json;
 pub mod rate_limit;
 pub mod realtime;

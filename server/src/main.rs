@@ -57,7 +57,10 @@ async fn create_app(name: &str, data: &DataArgs) -> CliResult {
 
 async fn serve(args: ServeArgs) -> CliResult {
     let store = open_store(&args.data).await?;
-    let (demo_app, created) = demo::ensure_demo_app(store.as_ref(), &args.data.data_dir, &args.data.region).await?;
+    let (demo_app, created) = match args.demo {
+        true => demo::ensure_demo_app(store.as_ref(), &args.data.data_dir, &args.data.region).await?,
+        false => (None, None),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
@@ -69,7 +72,8 @@ async fn serve(args: ServeArgs) -> CliResult {
         true => format!("http://127.0.0.1:{}", addr.port()),
         false => format!("http://{addr}"),
     };
-    let mut state = AppState::new(store.clone(), &args.data.region, &args.widget_dir, demo_app.clone(), args.rate_limit, callbacks, dispatch)?;
+    let settings = args.settings(callbacks, dispatch);
+    let mut state = AppState::new(store.clone(), settings, demo_app.clone())?;
     if let Some(demo_app) = &demo_app {
         state.demo_bot = Some(demo::ensure_demo_bot(store.as_ref(), demo_app, &base).await?);
     }

@@ -1,11 +1,11 @@
 //! What every request handler shares: storage, the served files, and the server's settings.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::assets::Asset;
 use crate::credentials::CredentialCache;
-use crate::hooks::{dispatcher, CallbackPolicy, DispatchSettings};
+use crate::hooks::{dispatcher, CallbackPolicy};
+use crate::settings::Settings;
 use crate::rate_limit::RateLimiter;
 use crate::realtime::{InProcessBroker, Realtime};
 use crate::demo::DemoApp;
@@ -38,23 +38,18 @@ pub struct AppState {
     pub callbacks: Arc<CallbackPolicy>,
     /// The demo's FAQ bot, served at `/demo/faq-bot`, when the demo app is set up.
     pub demo_bot: Option<confab_faq_bot::FaqBot>,
+    /// What `serve` was told.
+    pub settings: Arc<Settings>,
 }
 
 impl AppState {
-    /// State for a server in `region`, with the widget read from `widget_dir`, `rate_limit` requests a
-    /// minute per credential (0: no limit), and bot and webhook calls by `callbacks` and `dispatch`. Starts
-    /// the realtime gateway's tasks and the delivery dispatcher, so it must run inside the Tokio runtime.
-    pub fn new(
-        store: Arc<dyn Store>,
-        region: &str,
-        widget_dir: &Path,
-        demo: Option<DemoApp>,
-        rate_limit: u32,
-        callbacks: CallbackPolicy,
-        dispatch: DispatchSettings,
-    ) -> std::io::Result<Self> {
+    /// State for a server run with `settings` on `store`, serving `demo` when given. Starts the realtime
+    /// gateway's tasks and the delivery dispatcher, so it must run inside the Tokio runtime.
+    pub fn new(store: Arc<dyn Store>, settings: Settings, demo: Option<DemoApp>) -> std::io::Result<Self> {
         let realtime = Realtime::start(store.clone(), Arc::new(InProcessBroker::default()));
-        let callbacks = Arc::new(callbacks);
+        let callbacks = Arc::new(settings.callbacks.clone());
+        let dispatch = settings.dispatch.clone();
+        let (region, widget_dir, rate_limit) = (settings.region.as_str(), settings.widget_dir.as_path(), settings.rate_limit);
         let widget = Arc::new(WidgetAssets::load(widget_dir)?);
         let compressing = widget.clone();
         std::thread::Builder::new().name("confab-precompress".into()).spawn(move || compressing.precompress())?;
@@ -71,6 +66,7 @@ impl AppState {
             demo: demo.map(Arc::new),
             credentials: Arc::new(CredentialCache::default()),
             limiter: Arc::new(RateLimiter::new(rate_limit)),
+            settings: Arc::new(settings),
         })
     }
 }

@@ -407,7 +407,7 @@ async fn the_demo_faq_bot_answers_and_keeps_answering_after_a_restart() {
         .unwrap();
     assert_eq!(forged.status().as_u16(), 401);
 
-    app.restart(&[]);
+    app.restart(&["--demo"]);
     let bot = app.ok("GET", "/bots/faq-bot", Creds::Admin, None).await["data"].clone();
     assert_eq!(bot["webhookURL"], app.server.url("/demo/faq-bot"), "the callback follows the new address: {bot}");
     let (mut device, _) = Device::connect(&app, &ann, None).await;

@@ -21,7 +21,7 @@ export async function startServer({ region = "local" } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-"));
   const child = spawn(
     serverBin,
-    ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), "--region", region],
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), "--region", region],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONFAB_LOG: "warn" } },
   );
   let stdout = "";

@@ -125,7 +125,8 @@ impl TestApp {
     /// credentials are the demo app's, as printed on the first start.
     pub fn start_demo(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(dir.path(), &no_widget(dir.path()), extra);
+        let args: Vec<&str> = ["--demo"].iter().chain(extra).copied().collect();
+        let server = TestServer::start(dir.path(), &no_widget(dir.path()), &args);
         let start = server.stdout.find('{').expect("credentials printed");
         let end = server.stdout.rfind('}').unwrap();
         let credentials: serde_json::Value = serde_json::from_str(&server.stdout[start..=end]).unwrap();
