@@ -241,7 +241,9 @@ impl Chat {
     }
 
     /// Connects the realtime socket (once), resuming after message `resume_after`: nothing stored since
-    /// the conversation list was read is missed, even if it came before the socket was signed in.
+    /// the conversation list was read is missed, even if it came before the socket was signed in. Without
+    /// one (the visitor has no message yet) the socket does not ask to resume, and each such sign-in reads
+    /// the list again instead (see [`Self::catch_up`]).
     fn connect(&self, resume_after: Option<String>) {
         if self.with_session(|s| s.socket.is_some()) {
             return;
@@ -269,8 +271,8 @@ impl Chat {
     }
 
     /// Loads the conversation list; `then` runs after it is in. The first list connects the socket,
-    /// resuming after its newest message (after none when the list is empty: all the visitor's messages
-    /// are newer than it).
+    /// resuming after its newest message (not resuming when the list is empty: there is nothing to resume
+    /// after, and what comes before the sign-in is read by [`Self::catch_up`]).
     pub fn load_conversations(&self, then: impl FnOnce(Self) + 'static) {
         let chat = *self;
         let load = self.with_session(|s| {
@@ -305,7 +307,7 @@ impl Chat {
                     let newest = items.iter().filter_map(|i| i.last.as_ref()?.id.parse::<u64>().ok()).max();
                     match chat.with_session(|s| s.socket.clone()) {
                         Some(socket) => newest.iter().for_each(|id| socket.saw(&id.to_string())),
-                        None => chat.connect(Some(newest.unwrap_or(0).to_string())),
+                        None => chat.connect(newest.map(|id| id.to_string())),
                     }
                     chat.conversations.set(items);
                 }
@@ -542,7 +544,7 @@ impl Chat {
 
     fn on_socket(&self, event: SocketEvent) {
         match event {
-            SocketEvent::Open => {
+            SocketEvent::Open { resumed } => {
                 let was = self.link.get_untracked();
                 self.link.set(if matches!(was, Link::Offline) { Link::Restored } else { Link::Online });
                 if was == Link::Offline {
@@ -555,6 +557,9 @@ impl Chat {
                 }
                 // A read receipt due while the socket was down (or not yet signed in) goes now.
                 self.mark_read();
+                if !resumed {
+                    self.catch_up();
+                }
             }
             SocketEvent::Down => self.link.set(Link::Offline),
             SocketEvent::Ended => self.link.set(Link::Ended),
@@ -621,6 +626,42 @@ impl Chat {
             }
             _ => {}
         }
+    }
+
+    /// After a sign-in that did not resume (the visitor had no message yet), reads over REST what was
+    /// stored before it: the conversation list (which also gives the socket a message to resume after
+    /// next time) and the open conversation's newest page, merged with what is shown.
+    fn catch_up(&self) {
+        self.load_conversations(|chat| {
+            let Some(peer) = chat.active.get_untracked() else { return };
+            leptos::task::spawn_local(async move {
+                let (api, token) = chat.rest();
+                let Ok(page) = chat.fetch_page(&api, &token, &peer, None).await else { return };
+                if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) {
+                    return;
+                }
+                if let Some(socket) = chat.with_session(|s| s.socket.clone()) {
+                    page.iter().for_each(|m| socket.saw(&m.id));
+                }
+                let mut added = false;
+                chat.messages.update(|list| {
+                    for message in page {
+                        let item = Item::stored(message);
+                        if !list.iter().any(|i| i.key == item.key || i.message.id == item.message.id) {
+                            list.push(item);
+                            added = true;
+                        }
+                    }
+                    if added {
+                        // Pending sends (no id yet) stay last.
+                        list.sort_by_key(|i| (i.id() == 0, i.id()));
+                    }
+                });
+                if added {
+                    chat.mark_read();
+                }
+            });
+        });
     }
 
     fn on_message(&self, message: Message) {

@@ -21,8 +21,13 @@ wire_enum! {
         AuthErrAuthTokenNotFound = "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
         /// The credentials are valid but do not allow this call.
         AuthErrNoAccess = "AUTH_ERR_NO_ACCESS",
-        /// The app enforces identity verification and `userHash` is missing or wrong.
+        /// `userHash` is wrong, or missing where it is needed: the app's uid sign-in is `verified`, or the
+        /// uid belongs to a user uid sign-in did not make (a guest, a bot, a user the site's backend made).
         AuthErrUserHashInvalid = "AUTH_ERR_USER_HASH_INVALID",
+        /// The app's uid sign-in is `off`.
+        AuthErrUidSignInOff = "AUTH_ERR_UID_SIGN_IN_OFF",
+        /// The uid is kept for the server's own use (`app_system`, the `guest-` prefix).
+        ErrUidReserved = "ERR_UID_RESERVED",
         /// The call acts as a user: send `onBehalfOf` with the REST API key.
         ErrOnBehalfOfRequired = "ERR_ON_BEHALF_OF_REQUIRED",
         /// No user with this uid.
@@ -49,6 +54,9 @@ wire_enum! {
         ErrGroupJoinNotAllowed = "ERR_GROUP_JOIN_NOT_ALLOWED",
         /// The user is banned from the group.
         ErrGroupMemberBanned = "ERR_GROUP_MEMBER_BANNED",
+        /// The session has added as many users to groups as it may in a day (`details.limit`); the REST API
+        /// key has no such limit.
+        ErrGroupAddLimitReached = "ERR_GROUP_ADD_LIMIT_REACHED",
         /// The receiver has blocked the sender (or the sender the receiver).
         ErrBlockedReceiver = "ERR_BLOCKED_RECEIVER",
         /// No message with this id in the caller's reach.
@@ -74,6 +82,9 @@ wire_enum! {
         ErrDeliveryNotFound = "ERR_DELIVERY_NOT_FOUND",
         /// Too many requests; retry after the `Retry-After` header's seconds.
         ErrTooManyRequests = "ERR_TOO_MANY_REQUESTS",
+        /// Guest sign-in refused: this client address, or the app, created as many guests in the last 24 hours
+        /// as it may (`details.limit`); retry after the `Retry-After` header's seconds.
+        ErrGuestLimit = "ERR_GUEST_LIMIT",
         /// A part the request needs is not available yet (for example the widget was not built).
         ErrUnavailable = "ERR_UNAVAILABLE",
         /// Something failed inside the server; the details are in its log, never in the response.

@@ -41,3 +41,8 @@ pub const MAX_DELIVERY_ATTEMPTS: u32 = 10;
 pub const CALLBACK_TIMEOUT_SECS: u64 = 10;
 /// Longest basic-auth user name or password for callbacks, in characters.
 pub const MAX_BASIC_AUTH_LEN: usize = 255;
+
+/// The shortest lifetime a session token may be given, in seconds.
+pub const MIN_TOKEN_LIFETIME_SECS: u64 = 60;
+/// The longest lifetime a session token may be given, in seconds (a year).
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 365 * 24 * 3600;

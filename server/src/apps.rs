@@ -1,6 +1,7 @@
 //! Creating an app: its id, keys and identity secret. The plain keys exist only in the returned
 //! [`AppCredentials`]; the store keeps their hashes.
 
+use confab_protocol::rest::app::UidSignInPolicy;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,8 +29,12 @@ pub fn now_secs() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// Creates an app named `name` in `region` with one auth-only key and one REST API key.
-pub async fn create_app(store: &dyn Store, name: &str, region: &str) -> Result<AppCredentials, StoreError> {
+/// Roles every session of a new app sees in the user list.
+pub const DEFAULT_VISIBLE_ROLES: [&str; 2] = ["agent", "bot"];
+
+/// Creates an app named `name` in `region` with one auth-only key and one REST API key, signing uids in by
+/// `uid_sign_in` (`Verified` unless the owner asks otherwise).
+pub async fn create_app(store: &dyn Store, name: &str, region: &str, uid_sign_in: UidSignInPolicy) -> Result<AppCredentials, StoreError> {
     let credentials = AppCredentials {
         app_id: random_hex(8),
         region: region.to_owned(),
@@ -42,7 +47,9 @@ pub async fn create_app(store: &dyn Store, name: &str, region: &str) -> Result<A
         name: name.to_owned(),
         region: region.to_owned(),
         identity_secret: credentials.identity_secret.clone(),
-        enforce_identity: false,
+        enforce_identity: uid_sign_in == UidSignInPolicy::Verified,
+        uid_sign_in,
+        visible_roles: DEFAULT_VISIBLE_ROLES.map(String::from).to_vec(),
         created_at: now_secs(),
     };
     let keys = [

@@ -134,7 +134,7 @@ impl FromRequestParts<AppState> for Caller {
             (principal, hash)
         } else if let Some(token) = header(headers, "authtoken") {
             let hash = key_hash(token);
-            let owner = state.store.token_owner(&hash).await?.filter(|o| o.app_id == app.app_id).ok_or_else(|| {
+            let owner = state.store.token_owner(&hash, crate::apps::now_secs()).await?.filter(|o| o.app_id == app.app_id).ok_or_else(|| {
                 ApiError::unauthorized(ApiErrorCode::AuthErrAuthTokenNotFound, "the auth token is unknown or revoked")
                     .with_field("authtoken")
             })?;
@@ -149,9 +149,7 @@ impl FromRequestParts<AppState> for Caller {
             )
             .with_field("apikey"));
         };
-        if let Err(retry_after_secs) = state.limiter.check(&credential) {
-            return Err(ApiError::RateLimited { retry_after_secs });
-        }
+        check_rate_limit(parts, state, &app.app_id, &principal, &credential)?;
         let principal = match (principal, header(headers, "onbehalfof")) {
             (Principal::Admin { .. }, Some(uid)) => {
                 let uid = validate::id("onBehalfOf", uid)?;
@@ -170,4 +168,15 @@ impl FromRequestParts<AppState> for Caller {
         };
         Ok(Caller { app, principal })
     }
+}
+
+/// The rate limit of a call: the auth-only key is public, so it has no bucket of its own (anyone could empty
+/// it); its calls take from a bucket per app, client address and endpoint, and only the calls it may make
+/// count ([`crate::rate_limit::check_public_key_call`]). REST API keys and session tokens take from their
+/// credential's bucket.
+fn check_rate_limit(parts: &Parts, state: &AppState, app_id: &str, principal: &Principal, credential: &[u8]) -> ApiResult<()> {
+    if *principal == Principal::AuthOnly {
+        return crate::rate_limit::check_public_key_call(state, app_id, parts);
+    }
+    state.limiter.check(credential).map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
 }

@@ -116,8 +116,16 @@ pub enum AppCommand {
         /// The app's display name (1-100 characters).
         #[arg(long)]
         name: String,
+        /// How uid sign-in treats a uid: `verified` (needs `userHash`), `open` (any uid, for development
+        /// only) or `off`.
+        #[arg(long, default_value = "verified", value_parser = parse_uid_sign_in)]
+        uid_sign_in: confab_protocol::rest::app::UidSignInPolicy,
         /// Storage and region.
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+fn parse_uid_sign_in(text: &str) -> Result<confab_protocol::rest::app::UidSignInPolicy, String> {
+    confab_protocol::rest::app::UidSignInPolicy::parse(text).ok_or_else(|| format!("{text:?}: use verified, open or off"))
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::apps::{create_app, now_secs, AppCredentials};
 use crate::secrets::{key_hash, random_hex};
-use crate::store::{BotChange, BotRecord, KeyScope, NewKey, NewUser, Store, StoreError};
+use crate::store::{BotChange, BotRecord, KeyScope, NewKey, NewUser, Store, StoreError, TokenLifetime, UserOrigin};
 use confab_faq_bot::{BotConfig, FaqBot};
 use confab_protocol::rest::bots::GroupChatSetting;
 
@@ -33,6 +33,10 @@ pub struct DemoApp {
     pub region: String,
     /// Its auth-only key.
     pub auth_key: String,
+    /// A session token of the support agent for the agent page, issued at each start (never stored in
+    /// the file).
+    #[serde(skip)]
+    pub agent_token: String,
 }
 
 /// Errors setting up the demo app.
@@ -61,11 +65,13 @@ pub async fn ensure_demo_app(
     let path = data_dir.join(FILE_NAME);
     let file_err = |source| DemoError::File { path: path.display().to_string(), source };
     if store.app_count().await? == 0 {
-        let credentials = create_app(store, NAME, region).await?;
+        // The demo's visitors pick their own uids on the e2e pages: open, and said so at every start.
+        let credentials = create_app(store, NAME, region, confab_protocol::rest::app::UidSignInPolicy::Open).await?;
         let demo = DemoApp {
             app_id: credentials.app_id.clone(),
             region: credentials.region.clone(),
             auth_key: credentials.auth_key.clone(),
+            agent_token: String::new(),
         };
         let json = serde_json::to_vec_pretty(&demo).expect("DemoApp serialises");
         write_private(&path, &json).map_err(file_err)?;
@@ -84,6 +90,9 @@ pub async fn ensure_demo_app(
 /// The demo's support agent's uid (the agent page signs in as this user).
 pub const AGENT_UID: &str = "support";
 
+/// How long the agent page's token works (a new one is issued at each start).
+const AGENT_TOKEN_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
 /// The demo FAQ bot's uid.
 pub const FAQ_BOT_UID: &str = "faq-bot";
 /// Where this server serves the demo FAQ bot's callback.
@@ -93,12 +102,14 @@ const FAQ_BOT_KEY_NAME: &str = "Demo FAQ bot";
 /// Sets up the demo app's support agent user and FAQ bot for a server reachable at `base`: the bot's user
 /// (created once), a REST API key
 /// for its replies (made afresh on each start, replacing the last one, and kept only in memory), and its
-/// registration with the callback at `base` + [`FAQ_BOT_PATH`]. Returns the bot to serve there.
-pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> Result<FaqBot, DemoError> {
+/// registration with the callback at `base` + [`FAQ_BOT_PATH`]. Returns the bot to serve there, and a
+/// session token of the support agent (valid a week) for the agent page.
+pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> Result<(FaqBot, String), DemoError> {
     let app_id = demo.app_id.as_str();
     let now = now_secs();
     let user = NewUser {
         uid: FAQ_BOT_UID.into(),
+        origin: UserOrigin::Api,
         name: "Confab FAQ bot".into(),
         avatar: None,
         link: None,
@@ -111,6 +122,9 @@ pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> R
     store.user_or_create(app_id, &user).await?;
     let agent = NewUser { uid: AGENT_UID.into(), name: "Support agent".into(), role: "agent".into(), status_message: None, ..user };
     store.user_or_create(app_id, &agent).await?;
+    let agent_token = random_hex(24);
+    let lifetime = TokenLifetime { expires_at: Some(now + AGENT_TOKEN_LIFETIME_SECS), idle_secs: None };
+    store.create_token(app_id, AGENT_UID, &key_hash(&agent_token), now, lifetime).await?;
     let api_key = random_hex(24);
     let key = NewKey { hash: key_hash(&api_key), name: FAQ_BOT_KEY_NAME.into(), scope: KeyScope::FullAccess };
     store.replace_key(app_id, &key, now).await?;
@@ -136,7 +150,8 @@ pub async fn ensure_demo_bot(store: &dyn Store, demo: &DemoApp, base: &str) -> R
             bot.signing_secret
         }
     };
-    Ok(FaqBot::new(BotConfig { api_base: base.to_owned(), app_id: app_id.to_owned(), api_key, uid: FAQ_BOT_UID.into(), signing_secret }))
+    let bot = FaqBot::new(BotConfig { api_base: base.to_owned(), app_id: app_id.to_owned(), api_key, uid: FAQ_BOT_UID.into(), signing_secret });
+    Ok((bot, agent_token))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -171,11 +186,12 @@ pub fn page(demo: &DemoApp) -> String {
         .replace("REGION", &demo.region)
 }
 
-/// The demo's agent page: the snippet in uid mode as the support agent, embedded in the page, so a newcomer
-/// can chat with themselves from the demo page in a second window.
+/// The demo's agent page: the snippet in authToken mode with the support agent's server-issued token,
+/// embedded in the page, so a newcomer can chat with themselves from the demo page in a second window.
 pub fn agent_page(demo: &DemoApp) -> String {
     let snippet = snippet_for(demo, "")
-        .replace("mode: \"guest\",", &format!("mode: \"uid\",\n      uid: \"{AGENT_UID}\","))
+        .replace("mode: \"guest\",", &format!("mode: \"authToken\",\n      authToken: \"{}\",", demo.agent_token))
+        .replace("      authKey: \"{}\",\n".replace("{}", &demo.auth_key).as_str(), "")
         .replace("width: \"400px\",", "width: \"100%\",")
         .replace("height: \"600px\",", "height: \"70vh\",")
         .replace("isDocked: true,", "isDocked: false,\n      mount: \"#confab-chat\",");
@@ -194,7 +210,7 @@ mod tests {
 
     #[test]
     fn page_fills_in_every_placeholder() {
-        let demo = DemoApp { app_id: "abc".into(), region: "local".into(), auth_key: "k123".into() };
+        let demo = DemoApp { app_id: "abc".into(), region: "local".into(), auth_key: "k123".into(), agent_token: "t456".into() };
         let html = page(&demo);
         for placeholder in ["APP_ID", "AUTH_KEY", "CHAT_HOST", "REGION\"", "CONFAB SNIPPET"] {
             assert!(!html.contains(placeholder), "{placeholder} left in the page");
@@ -202,8 +218,9 @@ mod tests {
         assert!(html.contains("src=\"/widget/confab.js\""));
         assert!(html.contains("authKey: \"k123\""));
         let agent = agent_page(&demo);
-        for wanted in ["mode: \"uid\"", "uid: \"support\"", "isDocked: false", "mount: \"#confab-chat\""] {
+        for wanted in ["mode: \"authToken\"", "authToken: \"t456\"", "isDocked: false", "mount: \"#confab-chat\""] {
             assert!(agent.contains(wanted), "{wanted} missing from the agent page");
         }
+        assert!(!agent.contains("k123") && !agent.contains("mode: \"uid\""), "the agent page signs in by token only");
     }
 }

@@ -29,6 +29,18 @@ pub enum ApiError {
         /// Seconds until a request will be accepted again.
         retry_after_secs: u64,
     },
+    /// A limit with a wait (such as the daily guest limit) was reached: 429 with `code` and `Retry-After`.
+    #[error("{code:?}: {message}")]
+    Limited {
+        /// Stable code.
+        code: ApiErrorCode,
+        /// Sentence for the developer.
+        message: String,
+        /// The limit reached.
+        details: ErrorDetails,
+        /// Seconds until a request will be accepted again.
+        retry_after_secs: u64,
+    },
     /// The storage layer failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -109,6 +121,7 @@ impl ApiError {
         match self {
             Self::Refused { code, .. } => *code,
             Self::RateLimited { .. } => ApiErrorCode::ErrTooManyRequests,
+            Self::Limited { code, .. } => *code,
             Self::Store(_) => ApiErrorCode::ErrInternal,
         }
     }
@@ -126,6 +139,12 @@ impl IntoResponse for ApiError {
                         details: ErrorDetails::default(),
                     },
                 };
+                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                return response;
+            }
+            Self::Limited { code, message, details, retry_after_secs } => {
+                let body = ApiErrorEnvelope { error: ApiErrorBody { code, message, details } };
                 let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 return response;

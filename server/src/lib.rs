@@ -10,22 +10,28 @@
 //! - [`demo`]: the demo app and its host page.
 //! - [`error`]: the API error type and its JSON envelope; [`json`]: the body extractor.
 //! - [`auth`]: who is calling (keys, tokens, `onBehalfOf`); [`credentials`]: their cache;
-//!   [`rate_limit`]: requests per minute per credential.
+//!   [`rate_limit`]: requests per minute per credential, and the per-client limits (auth-only key calls,
+//!   guests, unauthenticated sockets); [`client_addr`]: the client's address (`--trusted-proxy`).
+//! - [`expiry`]: ends expired session tokens and closes their sockets.
 //! - [`hooks`]: bot and webhook calls: callback rules, bodies, the dispatcher.
 //! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
 //! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
+//!   [`attempts`]: group password guesses and the users a session adds to groups a day;
 //!   [`validate`]: field checks against the limits.
 //! - [`settings`]: what `serve`'s flags decide.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
 
 pub mod apps;
+pub mod attempts;
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cli;
+pub mod client_addr;
 pub mod credentials;
 pub mod demo;
 pub mod error;
+pub mod expiry;
 pub mod hooks;
 pub mod http;
 pub mod policy;
@@ -43,13 +49,16 @@ pub mod widget;
 pub use state::AppState;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests. Each request
+/// carries its peer's address (`ConnectInfo<SocketAddr>`), from which [`client_addr`] takes the client's.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -1,6 +1,7 @@
 //! `confab-server`: a thin wrapper that parses the command line and runs the library.
 
 use clap::Parser;
+use confab_protocol::rest::app::UidSignInPolicy;
 use confab_protocol::ids::is_valid_id;
 use confab_protocol::limits::MAX_NAME_LEN;
 use confab_server::cli::{AppCommand, Cli, Command, DataArgs, ServeArgs};
@@ -24,7 +25,7 @@ async fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
-        Command::App { command: AppCommand::Create { name, data } } => create_app(&name, &data).await,
+        Command::App { command: AppCommand::Create { name, uid_sign_in, data } } => create_app(&name, uid_sign_in, &data).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,18 +40,28 @@ async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     if !is_valid_id(&data.region) {
         return Err(format!("--region {:?}: use 1-100 characters of a-z, A-Z, 0-9, _ and -", data.region).into());
     }
-    std::fs::create_dir_all(&data.data_dir)
-        .map_err(|e| format!("--data-dir {}: {e}", data.data_dir.display()))?;
+    // The directory holds secrets (the database, demo-app.json): only its owner may enter it, also when it
+    // was made earlier with a wider mode.
+    let private = {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&data.data_dir).and_then(|()| {
+            std::fs::set_permissions(&data.data_dir, std::fs::Permissions::from_mode(0o700))
+        })
+    };
+    private.map_err(|e| format!("--data-dir {}: {e}", data.data_dir.display()))?;
     Ok(Arc::new(SqliteStore::open(&data.data_dir.join("confab.db")).await?))
 }
 
-async fn create_app(name: &str, data: &DataArgs) -> CliResult {
+async fn create_app(name: &str, uid_sign_in: UidSignInPolicy, data: &DataArgs) -> CliResult {
     let chars = name.trim().chars().count();
     if chars == 0 || chars > MAX_NAME_LEN {
         return Err(format!("--name: use 1-{MAX_NAME_LEN} characters").into());
     }
     let store = open_store(data).await?;
-    let credentials = apps::create_app(store.as_ref(), name.trim(), &data.region).await?;
+    let credentials = apps::create_app(store.as_ref(), name.trim(), &data.region, uid_sign_in).await?;
+    if uid_sign_in == UidSignInPolicy::Open {
+        eprintln!("{}", open_sign_in_warning(&credentials.app_id));
+    }
     println!("{}", serde_json::to_string(&credentials)?);
     Ok(())
 }
@@ -75,7 +86,9 @@ async fn serve(args: ServeArgs) -> CliResult {
     let settings = args.settings(callbacks, dispatch);
     let mut state = AppState::new(store.clone(), settings, demo_app.clone())?;
     if let Some(demo_app) = &demo_app {
-        state.demo_bot = Some(demo::ensure_demo_bot(store.as_ref(), demo_app, &base).await?);
+        let (bot, agent_token) = demo::ensure_demo_bot(store.as_ref(), demo_app, &base).await?;
+        state.demo_bot = Some(bot);
+        state.demo = Some(Arc::new(demo::DemoApp { agent_token, ..demo_app.clone() }));
     }
     if state.widget.frame().is_none() {
         tracing::warn!(dir = %args.widget_dir.display(), "widget not built: /widget/frame answers 503");
@@ -84,12 +97,24 @@ async fn serve(args: ServeArgs) -> CliResult {
         println!("Created the demo app. Its credentials, shown this once:");
         println!("{}", serde_json::to_string_pretty(&credentials)?);
     }
+    for app_id in store.apps_with_open_uid_sign_in().await? {
+        tracing::warn!("{}", open_sign_in_warning(&app_id));
+    }
     if demo_app.is_some() {
         println!("Demo page: {base}/demo (and the support agent's page: {base}/demo/agent)");
     }
     println!("Confab is listening on {base}");
     confab_server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+/// The warning an app with open uid sign-in gets, at creation and at every start.
+fn open_sign_in_warning(app_id: &str) -> String {
+    format!(
+        "WARNING: app {app_id} signs in ANY uid without userHash (uid sign-in \"open\"): anyone with the page's \
+         auth key can sign in as any user made by uid sign-in. Use it for development only; \
+         PUT /v3/app {{\"uidSignIn\": \"verified\"}} turns it off."
+    )
 }
 
 async fn shutdown_signal() {

@@ -2,8 +2,8 @@
 //!
 //! | scope | may |
 //! |---|---|
-//! | admin | everything: update or delete the group, add members of any scope, change anyone's scope, kick, ban and unban anyone |
-//! | moderator | update the group, add participants, make participants moderators (and back), kick and ban participants, unban, see bans |
+//! | admin | everything: update or delete the group, change who may join it (its type or password), add members of any scope, change anyone's scope, kick, ban and unban anyone |
+//! | moderator | update the group's other fields, add participants, make participants moderators (and back), kick and ban participants, unban, see bans |
 //! | participant | send and receive messages |
 //!
 //! The group's owner cannot be kicked, banned or have their scope changed by anyone; the app itself (the
@@ -14,8 +14,11 @@ use confab_protocol::rest::groups::MemberScope;
 /// Something a member may try in a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupAction {
-    /// Change the group's fields.
+    /// Change the group's fields (but not who may join: see [`GroupAction::ChangeAccess`]).
     Update,
+    /// Change who may join the group: its type (a private group made public opens its history to
+    /// everyone) or its password. Admins only.
+    ChangeAccess,
     /// Delete the group.
     Delete,
     /// Add a user with this scope.
@@ -65,6 +68,7 @@ mod tests {
     fn admins_may_do_everything() {
         for action in [
             GroupAction::Update,
+            GroupAction::ChangeAccess,
             GroupAction::Delete,
             GroupAction::AddMember(Admin),
             GroupAction::ChangeScope { target: Admin, to: Participant },
@@ -80,6 +84,7 @@ mod tests {
     #[test]
     fn moderators_act_on_participants_only() {
         assert!(allows(Moderator, GroupAction::Update));
+        assert!(!allows(Moderator, GroupAction::ChangeAccess), "a moderator may not make a private group public");
         assert!(!allows(Moderator, GroupAction::Delete));
         assert!(allows(Moderator, GroupAction::AddMember(Participant)));
         assert!(!allows(Moderator, GroupAction::AddMember(Moderator)));
@@ -96,6 +101,7 @@ mod tests {
     fn participants_may_not_manage() {
         for action in [
             GroupAction::Update,
+            GroupAction::ChangeAccess,
             GroupAction::AddMember(Participant),
             GroupAction::Kick { target: Participant },
             GroupAction::Kick { target: Admin },

@@ -32,6 +32,8 @@ pub struct AppState {
     pub credentials: Arc<CredentialCache>,
     /// Requests a minute per key or token.
     pub limiter: Arc<RateLimiter>,
+    /// The per-client limits: auth-only key calls, guests, unauthenticated sockets.
+    pub limits: Arc<crate::rate_limit::Limits>,
     /// The WebSocket gateway's hub and broker.
     pub realtime: Realtime,
     /// Which bot and webhook URLs may be called.
@@ -54,6 +56,7 @@ impl AppState {
         let compressing = widget.clone();
         std::thread::Builder::new().name("confab-precompress".into()).spawn(move || compressing.precompress())?;
         tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
+        tokio::spawn(crate::expiry::run(store.clone(), realtime.clone()));
         Ok(Self {
             demo_bot: None,
             callbacks,
@@ -66,6 +69,7 @@ impl AppState {
             demo: demo.map(Arc::new),
             credentials: Arc::new(CredentialCache::default()),
             limiter: Arc::new(RateLimiter::new(rate_limit)),
+            limits: Arc::new(crate::rate_limit::Limits::new(&settings)),
             settings: Arc::new(settings),
         })
     }

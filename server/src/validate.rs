@@ -16,14 +16,22 @@ pub fn id(field: &str, value: &str) -> Result<String, ApiError> {
     }
 }
 
-/// A name: 1 to [`MAX_NAME_LEN`] characters after trimming.
+/// A name: 1 to [`MAX_NAME_LEN`] characters after dropping control and bidi control characters and
+/// trimming.
 pub fn name(field: &str, value: &str) -> Result<String, ApiError> {
-    let trimmed = value.trim();
+    let shown: String = value.chars().filter(|c| !is_hidden_control(*c)).collect();
+    let trimmed = shown.trim();
     if trimmed.is_empty() {
         return Err(ApiError::bad_field(field, "must not be empty"));
     }
     max_chars(field, trimmed, MAX_NAME_LEN)?;
     Ok(trimmed.to_owned())
+}
+
+/// Characters a name may not hold, since they change how the text around them is shown: control
+/// characters (Unicode Cc, NUL included) and the bidi embedding, override, isolate and mark controls.
+fn is_hidden_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Refuses `value` when it has more than `limit` characters.
@@ -129,6 +137,30 @@ mod tests {
         assert!(page(Some(1001), None).is_err());
         assert!(page(Some(0), None).is_err());
         assert_eq!(page(None, None).unwrap(), (100, 1));
+    }
+
+    #[test]
+    fn names_lose_control_and_bidi_characters() {
+        assert_eq!(name("name", "na\u{0}me\u{202E}evil").unwrap(), "nameevil");
+        assert_eq!(name("name", "\u{2066}Ann\u{2069} \u{200F}Lee\u{061C}\u{200E}").unwrap(), "Ann Lee");
+        assert_eq!(name("name", "tab\there\u{7F}\u{9B}").unwrap(), "tabhere");
+        assert_eq!(name("name", "  Zoë \u{202A}").unwrap(), "Zoë");
+        assert_eq!(name("name", "مرحبا").unwrap(), "مرحبا", "right-to-left text itself is kept");
+    }
+
+    #[test]
+    fn names_empty_after_dropping_controls_are_refused() {
+        for value in ["", "   ", "\u{0}\u{202E}", " \u{2067}\n\u{200F} "] {
+            let err = name("name", value).unwrap_err();
+            assert_eq!(err.code().as_str(), "ERR_BAD_REQUEST", "{value:?}");
+        }
+    }
+
+    #[test]
+    fn name_length_is_counted_without_the_dropped_characters() {
+        let padded = format!("{}{}", "a".repeat(MAX_NAME_LEN), "\u{202E}".repeat(10));
+        assert_eq!(name("name", &padded).unwrap().chars().count(), MAX_NAME_LEN);
+        assert!(name("name", &"a".repeat(MAX_NAME_LEN + 1)).is_err());
     }
 
     #[test]

@@ -130,6 +130,7 @@ async fn auth_tokens_are_created_listed_and_revoked_at_once() {
 #[tokio::test]
 async fn the_widget_signs_in_as_a_guest_by_uid_or_by_token() {
     let app = TestApp::start(&[]);
+    app.ok("PUT", "/app", Creds::Admin, Some(json!({"uidSignIn": "open"}))).await;
     let guest = app.ok("POST", "/auth/guest", Creds::AuthKey, Some(json!({"user": {"name": "Visitor"}}))).await["data"].clone();
     assert_eq!(guest["user"]["name"], "Visitor");
     assert!(guest["user"]["uid"].as_str().unwrap().starts_with("guest-"));
@@ -196,7 +197,8 @@ async fn keys_are_checked_against_their_app_and_scope() {
     let (status, body) = app.call("GET", "/users/ann", Creds::Key(other_key), None).await;
     assert_eq!(status, 401, "another app's key reads nothing: {body}");
 
-    // The auth-only key creates users and signs them in, nothing else.
+    // The auth-only key creates users (where uid sign-in is open) and signs them in, nothing else.
+    app.ok("PUT", "/app", Creds::Admin, Some(json!({"uidSignIn": "open"}))).await;
     app.ok("POST", "/users", Creds::AuthKey, Some(json!({"uid": "bob", "name": "Bob"}))).await;
     for (method, path) in [("GET", "/users"), ("GET", "/users/ann"), ("DELETE", "/users/ann"), ("GET", "/users/ann/auth_tokens"), ("GET", "/app")] {
         app.refused(method, path, Creds::AuthKey, None, 403, "AUTH_ERR_NO_ACCESS").await;
@@ -322,8 +324,9 @@ async fn status_is_online_while_a_device_is_connected() {
     assert_eq!(offline["data"][0]["uid"], "bob");
     app.refused("GET", "/users?status=away", Creds::Admin, None, 400, "ERR_BAD_REQUEST").await;
     drop(device);
+    // Offline once the device stayed away for the presence grace (5 s).
     let mut status = String::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         status = app.ok("GET", "/users/ann", Creds::Admin, None).await["data"]["status"].as_str().unwrap().to_owned();
         if status == "offline" {
             break;

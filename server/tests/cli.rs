@@ -54,7 +54,7 @@ fn app_create_refuses_a_bad_name_or_region() {
 async fn first_start_creates_the_demo_app_and_later_starts_keep_it() {
     let dir = tempfile::tempdir().unwrap();
     let (app_id, auth_key) = {
-        let server = TestServer::start(dir.path(), &no_widget(dir.path()), &[]);
+        let server = TestServer::start(dir.path(), &no_widget(dir.path()), &["--demo"]);
         assert!(server.stdout.contains("Created the demo app"), "{}", server.stdout);
         assert!(server.stdout.contains(&format!("Demo page: {}/demo", server.base)), "{}", server.stdout);
         let start = server.stdout.find('{').unwrap();
@@ -68,11 +68,24 @@ async fn first_start_creates_the_demo_app_and_later_starts_keep_it() {
         assert!(!page.contains(credentials["apiKey"].as_str().unwrap()), "the REST API key reached a page");
         (app_id, auth_key)
     };
-    let server = TestServer::start(dir.path(), &no_widget(dir.path()), &[]);
+    let server = TestServer::start(dir.path(), &no_widget(dir.path()), &["--demo"]);
     assert!(!server.stdout.contains("Created the demo app"), "{}", server.stdout);
     assert!(server.stdout.contains("Demo page:"));
     let page = reqwest::get(server.url("/demo")).await.unwrap().text().await.unwrap();
     assert!(page.contains(&app_id) && page.contains(&auth_key));
+    let agent = reqwest::get(server.url("/demo/agent")).await.unwrap().text().await.unwrap();
+    assert!(agent.contains("mode: \"authToken\"") && !agent.contains(&auth_key), "the agent page signs in by token: {agent}");
+}
+
+#[tokio::test]
+async fn without_demo_a_fresh_data_directory_serves_no_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), &no_widget(dir.path()), &[]);
+    assert!(!server.stdout.contains("demo app"), "{}", server.stdout);
+    for path in ["/demo", "/demo/agent", "/demo/faq-bot"] {
+        let status = reqwest::get(server.url(path)).await.unwrap().status().as_u16();
+        assert_eq!(status, 404, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -309,6 +309,8 @@ async fn presence_follows_the_first_and_last_device() {
 
     let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     drop(b1);
+    // Offline is announced once the last device stayed away for the presence grace.
+    tokio::time::sleep(confab_server::realtime::hub::PRESENCE_GRACE).await;
     let offline = a.next_of("presence").await;
     assert_eq!(offline["uid"], "bob", "{offline}");
     assert_eq!(offline["status"], "offline", "{offline}");
@@ -331,6 +333,7 @@ async fn presence_follows_the_first_and_last_device() {
     assert_eq!(a.next_of("presence").await["status"], "online");
     assert!(!d.gets_within("presence", Duration::from_millis(500)).await, "a blocked user got presence");
     drop(b1);
+    tokio::time::sleep(confab_server::realtime::hub::PRESENCE_GRACE).await;
     assert_eq!(c.next_of("presence").await["status"], "offline");
     assert!(!d.gets_within("presence", Duration::from_millis(500)).await, "a blocked user got presence");
 }

@@ -172,6 +172,10 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
         (None, false) => match message.data.attachments.as_ref().and_then(|a| a.first()) {
             Some(file) if file.url.starts_with("https://") || file.url.starts_with("http://") => {
                 append(&bubble, &link(&file.url, file.name.as_deref().unwrap_or(&file.url)));
+                if let (Some(_), Some(host)) = (&file.name, url_host(&file.url)) {
+                    append_text(&bubble, " ");
+                    append(&bubble, &text_el("span", "attachment-host", &format!("({host})")));
+                }
             }
             _ => append_text(&bubble, &format!("[{}]", message.message_type)),
         },
@@ -190,6 +194,21 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
         update_state(chat, &row, item);
     }
     row
+}
+
+/// The host an `http(s)://` URL leads to, lower-cased, without user info or port: shown beside an
+/// attachment's name, which the sender chose freely. Read as browsers do: tabs and line breaks are left
+/// out, extra slashes after the scheme skipped, and a backslash ends the host as a slash does.
+fn url_host(url: &str) -> Option<String> {
+    let url: String = url.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?.trim_start_matches(['/', '\\']);
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => &host_port[..v6.find(']')? + 2],
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    (!host.is_empty()).then(|| host.to_lowercase())
 }
 
 /// Rows kept in the page at most: a long conversation (thousands of messages loaded while scrolling up)
@@ -456,6 +475,22 @@ mod tests {
         }
         assert_eq!(window.range(&all).end, 1000, "and the newest again");
         assert_eq!(window.bottom, None, "back to following the newest");
+    }
+
+    #[test]
+    fn attachment_hosts_are_found_by_hand() {
+        assert_eq!(url_host("https://Files.Example.COM/report.pdf").as_deref(), Some("files.example.com"));
+        assert_eq!(url_host("http://files.example.com:8443/a?b#c").as_deref(), Some("files.example.com"));
+        assert_eq!(url_host("https://cdn.example.com?x=1").as_deref(), Some("cdn.example.com"));
+        assert_eq!(url_host("https://good.example%2F@evil.example/x").as_deref(), Some("evil.example"));
+        assert_eq!(url_host("https://user:pw@evil.example:80/").as_deref(), Some("evil.example"));
+        assert_eq!(url_host("https://evil.example\\@good.example/").as_deref(), Some("evil.example"));
+        assert_eq!(url_host("https://ev\til.exa\nmple/").as_deref(), Some("evil.example"));
+        assert_eq!(url_host("http://[2001:DB8::1]:8080/f").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(url_host("https:///evil.example/x").as_deref(), Some("evil.example"));
+        assert_eq!(url_host("https:///"), None);
+        assert_eq!(url_host("http://[::1/"), None);
+        assert_eq!(url_host("ftp://example.com/"), None);
     }
 
     #[test]

@@ -12,8 +12,12 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// What the connection reports to its owner.
 pub enum SocketEvent {
-    /// Signed in (and, when resuming, followed by the missed messages).
-    Open,
+    /// Signed in. `resumed`: the sign-in asked for the messages after the newest one seen, and they follow;
+    /// without (nothing seen yet), nothing stored before the sign-in is sent: the owner reads it over REST.
+    Open {
+        /// Whether the missed messages follow.
+        resumed: bool,
+    },
     /// A frame from the server.
     Frame(Box<ServerFrame>),
     /// Lost; reconnecting after a delay.
@@ -26,8 +30,11 @@ struct Inner {
     url: String,
     app_id: String,
     token: String,
-    /// The newest message id seen, to resume from.
+    /// The newest message id seen, to resume from; none before the first (the `auth` frame then has no
+    /// `lastMessageId`).
     last_id: Option<String>,
+    /// Whether the current sign-in asked to resume.
+    resuming: bool,
     socket: Option<WebSocket>,
     open: bool,
     retries: u32,
@@ -40,7 +47,8 @@ pub struct Socket(Rc<RefCell<Inner>>);
 
 impl Socket {
     /// Connects to `origin`'s gateway as the holder of `token`, reporting through `on_event`; the first
-    /// sign-in asks for the messages after `resume_after` (none: only what comes from then on).
+    /// sign-in asks for the messages after `resume_after` (none: only what comes from then on, until a
+    /// message is seen).
     pub fn connect(origin: &str, app_id: &str, token: &str, resume_after: Option<String>, on_event: impl Fn(SocketEvent) + 'static) -> Self {
         let url = format!("{}/v3/ws", origin.replacen("http", "ws", 1));
         let inner = Inner {
@@ -48,6 +56,7 @@ impl Socket {
             app_id: app_id.to_owned(),
             token: token.to_owned(),
             last_id: resume_after,
+            resuming: false,
             socket: None,
             open: false,
             retries: 0,
@@ -118,7 +127,8 @@ impl Socket {
         };
         let me = self.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            let inner = me.0.borrow();
+            let mut inner = me.0.borrow_mut();
+            inner.resuming = inner.last_id.is_some();
             let auth = ClientFrame::Auth {
                 v: PROTOCOL_VERSION,
                 app_id: inner.app_id.clone(),
@@ -138,8 +148,9 @@ impl Socket {
                 let mut inner = me.0.borrow_mut();
                 inner.open = true;
                 inner.retries = 0;
+                let resumed = inner.resuming;
                 drop(inner);
-                on_event(SocketEvent::Open);
+                on_event(SocketEvent::Open { resumed });
             }
             on_event(SocketEvent::Frame(Box::new(frame)));
         });

@@ -166,6 +166,9 @@ pub struct AuthToken {
     pub auth_token: Option<String>,
     /// Creation time, Unix seconds.
     pub created_at: i64,
+    /// When it stops working, Unix seconds, if it has a lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// `POST /users/{uid}/auth_tokens` body.
@@ -176,4 +179,7 @@ pub struct CreateAuthToken {
     /// Create a new token even if the user has some (always done; accepted for compatibility).
     #[serde(default)]
     pub force: bool,
+    /// Seconds the token works for (60 to 31,536,000, a year); without it, until deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use confab_protocol::rest::app::{AppSettings, UpdateAppSettings};
+use confab_protocol::rest::app::{AppSettings, UidSignInPolicy, UpdateAppSettings};
 use confab_protocol::rest::Data;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_app, update_app))
@@ -23,6 +24,8 @@ fn settings(app: &crate::store::App) -> AppSettings {
         name: app.name.clone(),
         region: app.region.clone(),
         enforce_identity: app.enforce_identity,
+        uid_sign_in: app.uid_sign_in,
+        visible_roles: app.visible_roles.clone(),
     }
 }
 
@@ -39,8 +42,19 @@ async fn get_app(caller: Caller) -> ApiResult<Json<Data<AppSettings>>> {
     responses((status = 200, body = Data<AppSettings>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn update_app(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<UpdateAppSettings>) -> ApiResult<Json<Data<AppSettings>>> {
     caller.require_admin()?;
-    if let Some(enforce) = body.enforce_identity {
-        state.store.set_enforce_identity(caller.app_id(), enforce).await?;
+    let policy = body.uid_sign_in.or(body.enforce_identity.map(|on| match on {
+        true => UidSignInPolicy::Verified,
+        false => UidSignInPolicy::Open,
+    }));
+    if let Some(roles) = &body.visible_roles {
+        validate::tags("visibleRoles", Some(roles.as_slice()))?;
+        state.store.set_visible_roles(caller.app_id(), roles).await?;
+    }
+    if let Some(policy) = policy {
+        state.store.set_uid_sign_in(caller.app_id(), policy).await?;
+        if policy == UidSignInPolicy::Open {
+            tracing::warn!(app = caller.app_id(), "uid sign-in is now open: any uid made by uid sign-in signs in without userHash");
+        }
     }
     state.credentials.forget_app(caller.app_id());
     let app = state.store.app(caller.app_id()).await?.ok_or_else(|| ApiError::bad_field("appid", "the app is gone"))?;

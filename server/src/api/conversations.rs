@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use confab_protocol::api_error::ApiErrorCode;
-use confab_protocol::ids::{direct_conversation_id, group_conversation_id};
+use confab_protocol::ids::ConversationKey;
 use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage};
 use confab_protocol::realtime::{ReceiptKind, ServerFrame};
 use confab_protocol::rest::messages::ReceiverType;
@@ -19,7 +19,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::ConversationRow;
+use crate::store::{key_of, ConversationRow};
+use super::users::as_seen_by;
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -38,29 +39,53 @@ fn conversation_not_found(id: &str) -> ApiError {
     ApiError::not_found(ApiErrorCode::ErrConversationNotFound, format!("no conversation {id}"))
 }
 
-/// Fills in the other side of a stored conversation.
-async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiResult<Conversation> {
+/// Fills in the other side of a stored conversation; `None` when that side is gone or out of the caller's
+/// reach (the row is then left out, never an error for the whole list).
+async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiResult<Option<Conversation>> {
+    let actor = caller.actor()?;
     let with = match row.conversation_type {
-        ReceiverType::User => {
-            let user = state.store.user(caller.app_id(), &row.with_id).await?;
-            ConversationWith::User(Box::new(user.ok_or_else(|| ApiError::uid_not_found(&row.with_id))?))
-        }
-        ReceiverType::Group => ConversationWith::Group(Box::new(access(state, caller, &row.with_id).await?.view())),
+        ReceiverType::User => match state.store.user(caller.app_id(), &row.with_id).await? {
+            Some(mut user) => {
+                as_seen_by(&actor, &mut user);
+                ConversationWith::User(Box::new(user))
+            }
+            None => return Ok(None),
+        },
+        ReceiverType::Group => match access(state, caller, &row.with_id).await {
+            Ok(group) => ConversationWith::Group(Box::new(group.view())),
+            Err(ApiError::Refused { .. }) => return Ok(None),
+            Err(other) => return Err(other),
+        },
     };
-    Ok(Conversation {
+    Ok(Some(Conversation {
         conversation_id: row.conversation_id,
         conversation_type: row.conversation_type,
         unread_message_count: row.unread,
         last_message: row.last_message,
         conversation_with: with,
         updated_at: row.updated_at,
-    })
+    }))
 }
 
-async fn one(state: &AppState, caller: &Caller, conversation_id: &str) -> ApiResult<Conversation> {
+/// `uid`'s conversation with wire id `conversation_id`: of the conversations that id can name, the one
+/// they take part in.
+pub(crate) async fn resolve(state: &AppState, app_id: &str, uid: &str, conversation_id: &str) -> ApiResult<ConversationRow> {
+    for key in ConversationKey::parse_wire(&conversation_id.to_ascii_lowercase()) {
+        if matches!(key, ConversationKey::Direct(..)) && !key.has_user(uid) {
+            continue;
+        }
+        if let Some(row) = state.store.conversation(app_id, uid, &key).await? {
+            return Ok(row);
+        }
+    }
+    Err(conversation_not_found(conversation_id))
+}
+
+async fn one(state: &AppState, caller: &Caller, key: &ConversationKey) -> ApiResult<Conversation> {
     let uid = caller.acting_user()?;
-    let row = state.store.conversation(caller.app_id(), &uid, conversation_id).await?;
-    view(state, caller, row.ok_or_else(|| conversation_not_found(conversation_id))?).await
+    let row = state.store.conversation(caller.app_id(), &uid, key).await?;
+    let row = row.ok_or_else(|| conversation_not_found(&key.wire_id()))?;
+    view(state, caller, row).await?.ok_or_else(|| conversation_not_found(&key.wire_id()))
 }
 
 /// The acting user's conversations, newest first.
@@ -72,7 +97,7 @@ async fn list_conversations(caller: Caller, State(state): State<AppState>, Query
     let (rows, total) = state.store.conversations(caller.app_id(), &uid, page).await?;
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        list.push(view(&state, &caller, row).await?);
+        list.extend(view(&state, &caller, row).await?);
     }
     let meta = page_meta(total, list.len(), page);
     Ok(Json(Page { data: list, meta }))
@@ -82,7 +107,9 @@ async fn list_conversations(caller: Caller, State(state): State<AppState>, Query
 #[utoipa::path(get, path = "/conversations/{conversationId}", tag = "conversations", params(("conversationId" = String, Path, description = "uidA_user_uidB or group_GUID")),
     responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn get_conversation(caller: Caller, State(state): State<AppState>, Path(conversation_id): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
-    Ok(data(one(&state, &caller, &conversation_id).await?))
+    let uid = caller.acting_user()?;
+    let row = resolve(&state, caller.app_id(), &uid, &conversation_id).await?;
+    Ok(data(one(&state, &caller, &row.key).await?))
 }
 
 /// The acting user's conversation with `uid`.
@@ -91,7 +118,7 @@ async fn get_conversation(caller: Caller, State(state): State<AppState>, Path(co
 async fn user_conversation(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
     let me = caller.acting_user()?;
     let uid = validate::id("uid", &uid)?;
-    Ok(data(one(&state, &caller, &direct_conversation_id(&me, &uid)).await?))
+    Ok(data(one(&state, &caller, &ConversationKey::direct(&me, &uid)).await?))
 }
 
 /// The acting user's conversation in group `guid`.
@@ -99,15 +126,17 @@ async fn user_conversation(caller: Caller, State(state): State<AppState>, Path(u
     responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn group_conversation(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
     let guid = validate::id("guid", &guid)?;
-    Ok(data(one(&state, &caller, &group_conversation_id(&guid)).await?))
+    Ok(data(one(&state, &caller, &ConversationKey::group(&guid)).await?))
 }
 
 /// Moves the acting user's read or delivered mark in a conversation up to `messageId` (the newest when
 /// absent).
-async fn mark(state: &AppState, caller: &Caller, conversation_id: &str, body: MarkMessage, read: bool) -> ApiResult<Json<Data<Success>>> {
+async fn mark(state: &AppState, caller: &Caller, key: ConversationKey, body: MarkMessage, read: bool) -> ApiResult<Json<Data<Success>>> {
     let uid = caller.acting_user()?;
     let kind = if read { ReceiptKind::Read } else { ReceiptKind::Delivered };
-    mark_as(state, caller.app_id(), &uid, conversation_id, body.message_id.as_deref(), kind).await?;
+    let row = state.store.conversation(caller.app_id(), &uid, &key).await?;
+    let row = row.ok_or_else(|| conversation_not_found(&key.wire_id()))?;
+    mark_row(state, caller.app_id(), &uid, row, body.message_id.as_deref(), kind).await?;
     Ok(data(Success { success: true, message: None }))
 }
 
@@ -121,8 +150,19 @@ pub(crate) async fn mark_as(
     message_id: Option<&str>,
     kind: ReceiptKind,
 ) -> ApiResult<()> {
-    let row = state.store.conversation(app_id, uid, conversation_id).await?;
-    let row = row.ok_or_else(|| conversation_not_found(conversation_id))?;
+    let row = resolve(state, app_id, uid, conversation_id).await?;
+    mark_row(state, app_id, uid, row, message_id, kind).await
+}
+
+/// Moves `uid`'s mark of `kind` in their conversation `row` and tells the other side.
+async fn mark_row(
+    state: &AppState,
+    app_id: &str,
+    uid: &str,
+    row: ConversationRow,
+    message_id: Option<&str>,
+    kind: ReceiptKind,
+) -> ApiResult<()> {
     let (id, message) = match message_id {
         None => match row.last_message {
             Some(m) => (m.id.parse().unwrap_or(0), m),
@@ -130,14 +170,14 @@ pub(crate) async fn mark_as(
         },
         Some(text) => {
             let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
-            let message = state.store.message(app_id, id).await?.filter(|m| m.conversation_id == conversation_id);
+            let message = state.store.message(app_id, id).await?.filter(|m| key_of(m) == row.key);
             let message = message.ok_or_else(|| {
                 ApiError::not_found(ApiErrorCode::ErrMessageNotFound, "no such message in this conversation").with_field("messageId")
             })?;
             (id, message)
         }
     };
-    state.store.mark(app_id, uid, conversation_id, id, kind).await?;
+    state.store.mark(app_id, uid, &row.key, id, kind).await?;
     // A 1:1 receipt goes to the other user; a group receipt to the message's sender.
     let audience = match row.conversation_type {
         ReceiverType::User => row.with_id.clone(),
@@ -147,7 +187,7 @@ pub(crate) async fn mark_as(
         let frame = ServerFrame::Receipt {
             kind,
             uid: uid.to_owned(),
-            conversation_id: conversation_id.to_owned(),
+            conversation_id: row.conversation_id.clone(),
             message_id: id.to_string(),
             at: now_secs(),
         };
@@ -162,7 +202,7 @@ pub(crate) async fn mark_as(
 async fn mark_user_read(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
     let me = caller.acting_user()?;
     let uid = validate::id("uid", &uid)?;
-    mark(&state, &caller, &direct_conversation_id(&me, &uid), body, true).await
+    mark(&state, &caller, ConversationKey::direct(&me, &uid), body, true).await
 }
 
 /// Marks the conversation with `uid` delivered up to `messageId`.
@@ -171,7 +211,7 @@ async fn mark_user_read(caller: Caller, State(state): State<AppState>, Path(uid)
 async fn mark_user_delivered(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
     let me = caller.acting_user()?;
     let uid = validate::id("uid", &uid)?;
-    mark(&state, &caller, &direct_conversation_id(&me, &uid), body, false).await
+    mark(&state, &caller, ConversationKey::direct(&me, &uid), body, false).await
 }
 
 /// Marks group `guid`'s conversation read up to `messageId`.
@@ -179,7 +219,7 @@ async fn mark_user_delivered(caller: Caller, State(state): State<AppState>, Path
     responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn mark_group_read(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
     let guid = validate::id("guid", &guid)?;
-    mark(&state, &caller, &group_conversation_id(&guid), body, true).await
+    mark(&state, &caller, ConversationKey::group(&guid), body, true).await
 }
 
 /// Marks group `guid`'s conversation delivered up to `messageId`.
@@ -187,5 +227,5 @@ async fn mark_group_read(caller: Caller, State(state): State<AppState>, Path(gui
     responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn mark_group_delivered(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
     let guid = validate::id("guid", &guid)?;
-    mark(&state, &caller, &group_conversation_id(&guid), body, false).await
+    mark(&state, &caller, ConversationKey::group(&guid), body, false).await
 }

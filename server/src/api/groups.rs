@@ -1,8 +1,14 @@
 //! Groups: create (public, password, private), get, update, delete, list.
+//!
+//! Abuse limits shared with [`super::members`]: a user never puts into a group a user who blocked them or
+//! whom they blocked ([`not_blocked`]), and a session adds at most `Settings::group_adds_per_day` users to
+//! groups in a rolling 24 hours ([`reserve_adds`]; the REST API key, with or without `onBehalfOf`, has no
+//! such limit). Only admins change who may join a group (its type or password).
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::Json;
-use confab_protocol::api_error::ApiErrorCode;
+use confab_protocol::api_error::{ApiErrorCode, ErrorDetails};
 use confab_protocol::limits::{MAX_MEMBERS_PER_CALL, MAX_PASSWORD_LEN};
 use confab_protocol::rest::groups::{CreateGroup, Group, GroupQuery, GroupType, MemberScope, UpdateGroup};
 use confab_protocol::rest::messages::{Category, MessageData, ReceiverType};
@@ -14,11 +20,12 @@ use utoipa_axum::routes;
 
 use super::{data, page_meta, page_request};
 use crate::apps::now_secs;
-use crate::auth::{no_access, Actor, Caller};
+use crate::attempts::{self, AddGrant};
+use crate::auth::{no_access, Actor, Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::policy::{allows, GroupAction};
-use crate::secrets::password_hash;
+use crate::secrets::password_hash_blocking;
 use crate::state::AppState;
 use crate::store::{GroupFilter, GroupPatch, GroupRecord, Membership, NewGroup, NewMessage, Patch, StoreError};
 use crate::validate;
@@ -114,16 +121,85 @@ pub(super) fn member_action(guid: &str, by: &str, action: &str, on: &str, extra:
     }
 }
 
-fn checked_password(group_type: GroupType, password: Option<&str>) -> ApiResult<Option<String>> {
+/// The stored hash (argon2id) of a group's password, checked against its type; hashed on the blocking pool.
+async fn checked_password(group_type: GroupType, password: Option<&str>) -> ApiResult<Option<String>> {
     match (group_type, password) {
         (GroupType::Password, Some(p)) if !p.is_empty() => {
             validate::max_chars("password", p, MAX_PASSWORD_LEN)?;
-            Ok(Some(password_hash(p)))
+            Ok(Some(password_hash_blocking(p.to_owned()).await))
         }
         (GroupType::Password, _) => Err(ApiError::bad_field("password", "a password group needs a password")),
         (_, Some(_)) => Err(ApiError::bad_field("password", "only password groups take a password")),
         (_, None) => Ok(None),
     }
+}
+
+/// Refuses (403 `ERR_BLOCKED_RECEIVER`) when `actor` (a user adding members) and `uid` are blocked either
+/// way: blocks keep users out of each other's groups as they keep them out of each other's DMs. The app
+/// itself (`actor` `None`) adds anyone.
+pub(super) async fn not_blocked(state: &AppState, app_id: &str, actor: Option<&str>, uid: &str) -> ApiResult<()> {
+    let Some(actor) = actor.filter(|a| *a != uid) else { return Ok(()) };
+    if state.store.has_blocked(app_id, uid, actor).await? || state.store.has_blocked(app_id, actor, uid).await? {
+        return Err(ApiError::forbidden(
+            ApiErrorCode::ErrBlockedReceiver,
+            format!("{uid} cannot be added: one of you has blocked the other"),
+        ));
+    }
+    Ok(())
+}
+
+/// The session user whose group adds are counted: a session token's user. The REST API key (also with
+/// `onBehalfOf`) is the site's backend and is not counted.
+fn counted_user(caller: &Caller) -> Option<&str> {
+    match &caller.principal {
+        Principal::User(uid) => Some(uid),
+        _ => None,
+    }
+}
+
+/// Users a call may add to groups now, out of the session's daily allowance; `None` when not counted (the
+/// REST API key, or `group_adds_per_day` 0). Settle it with [`settle_adds`].
+pub(super) fn reserve_adds(state: &AppState, caller: &Caller, wanted: usize) -> Option<AddGrant> {
+    let per_day = state.settings.group_adds_per_day;
+    let uid = counted_user(caller).filter(|_| per_day > 0 && wanted > 0)?;
+    let wanted = u32::try_from(wanted).unwrap_or(u32::MAX);
+    Some(attempts::shared().reserve_adds(caller.app_id(), uid, wanted, per_day, std::time::Instant::now()))
+}
+
+/// Only the `made` adds of `grant` keep counting.
+pub(super) fn settle_adds(grant: Option<AddGrant>, made: usize) {
+    if let Some(grant) = grant {
+        attempts::shared().settle_adds(grant, u32::try_from(made).unwrap_or(u32::MAX));
+    }
+}
+
+/// 429 `ERR_GROUP_ADD_LIMIT_REACHED` with `Retry-After`: the call would add users past the session's daily
+/// allowance (`details.limit`), and nothing was done.
+pub(super) fn add_limit_reached(state: &AppState, grant: &AddGrant) -> ApiError {
+    let per_day = state.settings.group_adds_per_day;
+    ApiError::Limited {
+        code: ApiErrorCode::ErrGroupAddLimitReached,
+        message: format!(
+            "a session may add {per_day} users to groups in 24 hours; {} more now, more in {} s",
+            grant.granted, grant.retry_after_secs
+        ),
+        details: ErrorDetails { field: Some("members".into()), limit: Some(u64::from(per_day)) },
+        retry_after_secs: grant.retry_after_secs,
+    }
+}
+
+/// The per-uid refusal of an add past the session's daily allowance (`ERR_GROUP_ADD_LIMIT_REACHED`).
+pub(super) fn add_limit_reached_for(state: &AppState, uid: &str) -> ApiError {
+    let per_day = state.settings.group_adds_per_day;
+    let mut err = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ApiErrorCode::ErrGroupAddLimitReached,
+        format!("{uid} was not added: a session may add {per_day} users to groups in 24 hours"),
+    );
+    if let ApiError::Refused { details, .. } = &mut err {
+        details.limit = Some(u64::from(per_day));
+    }
+    err
 }
 
 /// Creates a group. The owner (a session's user, or `owner` with the REST API key) joins as admin.
@@ -134,7 +210,6 @@ async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(bod
     let app_id = caller.app_id();
     let guid = validate::id("guid", &body.guid)?;
     let name = validate::name("name", &body.name)?;
-    let password_hash = checked_password(body.group_type, body.password.as_deref())?;
     validate::url("icon", body.icon.as_deref())?;
     validate::short_text("description", body.description.as_deref())?;
     validate::metadata("metadata", body.metadata.as_ref())?;
@@ -172,6 +247,24 @@ async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(bod
             return Err(ApiError::uid_not_found(uid).with_field("members"));
         }
     }
+    // Creation is all or nothing (as for an unknown uid): a blocked member or one past the session's daily
+    // allowance refuses the whole call. The owner is not counted.
+    for (uid, _) in &members {
+        not_blocked(&state, app_id, actor.uid(), uid).await.map_err(|e| e.with_field("members"))?;
+    }
+    let added = members.iter().filter(|(uid, _)| Some(uid) != owner.as_ref()).count();
+    let grant = reserve_adds(&state, &caller, added);
+    if let Some(err) = grant.as_ref().filter(|g| (g.granted as usize) < added).map(|g| add_limit_reached(&state, g)) {
+        settle_adds(grant, 0);
+        return Err(err);
+    }
+    let password_hash = match checked_password(body.group_type, body.password.as_deref()).await {
+        Ok(hash) => hash,
+        Err(err) => {
+            settle_adds(grant, 0);
+            return Err(err);
+        }
+    };
     let group = NewGroup {
         guid: guid.clone(),
         name,
@@ -184,7 +277,9 @@ async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(bod
         tags: body.tags.unwrap_or_default(),
         created_at: now_secs(),
     };
-    let record = state.store.create_group(app_id, &group, &members, &bans).await.map_err(|e| match e {
+    let created = state.store.create_group(app_id, &group, &members, &bans).await;
+    settle_adds(grant, if created.is_ok() { added } else { 0 });
+    let record = created.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::conflict(ApiErrorCode::ErrGuidAlreadyExists, format!("a group with guid {guid} exists"))
             .with_field("guid"),
         other => other.into(),
@@ -220,7 +315,8 @@ async fn get_group(caller: Caller, State(state): State<AppState>, Path(guid): Pa
     Ok(data(access(&state, &caller, &guid).await?.view()))
 }
 
-/// Updates a group; `unset` clears fields. Admins and moderators (only admins change the owner).
+/// Updates a group; `unset` clears fields. Admins and moderators (only admins change the owner, the type
+/// or the password: a moderator's change of these is 403 `ERR_GROUP_NO_CLEARANCE`).
 #[utoipa::path(put, path = "/groups/{guid}", tag = "groups", params(("guid" = String, Path, description = "The group's guid")), request_body = UpdateGroup,
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn update_group(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<UpdateGroup>) -> ApiResult<Json<Data<Group>>> {
@@ -235,18 +331,28 @@ async fn update_group(caller: Caller, State(state): State<AppState>, Path(guid):
     }
     let clears = |f: &str| unset.iter().any(|u| u == f);
     let name = body.name.as_deref().map(|n| validate::name("name", n)).transpose()?;
-    let group_type = match body.group_type {
-        Some(t) => Some((t, checked_password(t, body.password.as_deref())?)),
-        None if body.password.is_some() => {
-            let current = group.record.group.group_type;
-            Some((current, checked_password(current, body.password.as_deref())?))
-        }
-        None => None,
-    };
+    let current = group.record.group.group_type;
+    // Who may join is the admins' to decide: a private group made public opens its history to everyone.
+    if body.group_type.is_some_and(|t| t != current) || body.password.is_some() {
+        let field = if body.group_type.is_some_and(|t| t != current) { "type" } else { "password" };
+        group.require(GroupAction::ChangeAccess).map_err(|e| match e.code() {
+            ApiErrorCode::ErrGroupNoClearance => ApiError::forbidden(
+                ApiErrorCode::ErrGroupNoClearance,
+                "only the group's admins may change its type or password",
+            )
+            .with_field(field),
+            _ => e,
+        })?;
+    }
     validate::url("icon", body.icon.as_deref())?;
     validate::short_text("description", body.description.as_deref())?;
     validate::metadata("metadata", body.metadata.as_ref())?;
     validate::tags("tags", body.tags.as_deref())?;
+    let group_type = match body.group_type {
+        Some(t) => Some((t, checked_password(t, body.password.as_deref()).await?)),
+        None if body.password.is_some() => Some((current, checked_password(current, body.password.as_deref()).await?)),
+        None => None,
+    };
     let owner = match body.owner.as_deref() {
         Some(owner) => {
             group.require(GroupAction::Delete)?;

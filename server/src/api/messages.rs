@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use confab_protocol::api_error::ApiErrorCode;
-use confab_protocol::ids::{direct_conversation_id, group_conversation_id, is_valid_id};
+use confab_protocol::ids::{direct_conversation_id, group_conversation_id, is_valid_id, ConversationKey};
 use confab_protocol::limits::{MAX_ID_LEN, MAX_MESSAGE_BYTES, MAX_PER_PAGE, DEFAULT_PER_PAGE};
 use confab_protocol::rest::messages::{
     Category, EditMessage, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, MessageQuery,
@@ -186,7 +186,7 @@ fn message_filter(query: &MessageQuery) -> ApiResult<MessageFilter> {
     };
     let sender = query.sender.as_deref().map(|s| validate::id("sender", s)).transpose()?;
     Ok(MessageFilter {
-        conversation_id: query.conversation_id.clone(),
+        conversation_id: None,
         participant: None,
         category: query.category.clone(),
         message_type: query.message_type.clone(),
@@ -221,7 +221,28 @@ async fn list_messages(caller: Caller, State(state): State<AppState>, Query(quer
     let actor = caller.actor()?;
     let mut filter = message_filter(&query)?;
     filter.participant = actor.uid().map(str::to_owned);
+    if let Some(wire) = query.conversation_id.as_deref() {
+        filter.conversation_id = Some(conversation_named(&state, caller.app_id(), &actor, wire).await?);
+    }
     page_of(&state, caller.app_id(), filter).await
+}
+
+/// The conversation a `conversationId` filter names: of those its wire id can name, one the user takes part
+/// in (for the app, one that exists).
+async fn conversation_named(state: &AppState, app_id: &str, actor: &Actor, wire: &str) -> ApiResult<ConversationKey> {
+    let candidates = ConversationKey::parse_wire(&wire.to_ascii_lowercase());
+    let bad = || ApiError::bad_field("conversationId", "must be uidA_user_uidB or group_GUID");
+    let first = candidates.first().cloned().ok_or_else(bad)?;
+    for key in candidates {
+        let fits = match actor {
+            Actor::User(uid) => matches!(key, ConversationKey::Group(_)) || key.has_user(uid),
+            Actor::App => state.store.conversation_exists(app_id, &key).await?,
+        };
+        if fits {
+            return Ok(key);
+        }
+    }
+    Ok(first)
 }
 
 /// The acting user's conversation with `uid`, oldest first, with the same cursors as `GET /messages`.
@@ -231,7 +252,7 @@ async fn user_messages(caller: Caller, State(state): State<AppState>, Path(uid):
     let me = caller.acting_user()?;
     let uid = validate::id("uid", &uid)?;
     let mut filter = message_filter(&query)?;
-    filter.conversation_id = Some(direct_conversation_id(&me, &uid));
+    filter.conversation_id = Some(ConversationKey::direct(&me, &uid));
     page_of(&state, caller.app_id(), filter).await
 }
 
@@ -244,7 +265,7 @@ async fn group_messages(caller: Caller, State(state): State<AppState>, Path(guid
         return Err(not_joined());
     }
     let mut filter = message_filter(&query)?;
-    filter.conversation_id = Some(group_conversation_id(&group.record.group.guid));
+    filter.conversation_id = Some(ConversationKey::group(&group.record.group.guid));
     page_of(&state, caller.app_id(), filter).await
 }
 

@@ -17,13 +17,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::data;
-use super::users::new_user;
+use super::users::{new_user, refuse_reserved};
 use crate::apps::now_secs;
 use crate::auth::{no_access, Caller, Principal};
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::secrets::{key_hash, random_hex, user_hash_matches};
 use crate::state::AppState;
+use crate::store::{TokenLifetime, UserOrigin};
+use crate::validate;
+use confab_protocol::rest::app::UidSignInPolicy;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(guest)).routes(routes!(uid)).routes(routes!(token))
@@ -58,48 +62,80 @@ fn in_profile(err: ApiError) -> ApiError {
     }
 }
 
-async fn session_for(state: &AppState, app_id: &str, user: User) -> ApiResult<Json<Data<Session>>> {
+async fn session_for(state: &AppState, app_id: &str, user: User, lifetime: TokenLifetime) -> ApiResult<Json<Data<Session>>> {
     let token = random_hex(24);
-    state.store.create_token(app_id, &user.uid, &key_hash(&token), now_secs()).await?;
+    state.store.create_token(app_id, &user.uid, &key_hash(&token), now_secs(), lifetime).await?;
     Ok(data(Session { user, auth_token: token }))
+}
+
+/// A guest's session ends after the server's idle time without use (`--guest-token-idle-days`).
+fn guest_lifetime(state: &AppState) -> TokenLifetime {
+    let idle = state.settings.guest_token_idle_secs;
+    TokenLifetime { expires_at: None, idle_secs: (idle > 0).then_some(idle) }
 }
 
 /// Signs in a new guest. The app's auth-only key.
 #[utoipa::path(post, path = "/auth/guest", tag = "sign-in", request_body = GuestSignIn,
     responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
-async fn guest(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<GuestSignIn>) -> ApiResult<Json<Data<Session>>> {
+async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): State<AppState>, ApiJson(body): ApiJson<GuestSignIn>) -> ApiResult<Json<Data<Session>>> {
     require_sign_in_key(&caller)?;
+    if caller.principal == Principal::AuthOnly {
+        crate::rate_limit::check_guest_creation(&state, caller.app_id(), client)?;
+    }
     let suffix = random_hex(6);
     let request = profile_user(format!("guest-{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
-    let user = new_user(&request).map_err(in_profile)?;
+    let user = new_user(&request, UserOrigin::Guest).map_err(in_profile)?;
     let created = state.store.create_user(caller.app_id(), &user, None).await?;
-    session_for(&state, caller.app_id(), created).await
+    session_for(&state, caller.app_id(), created, guest_lifetime(&state)).await
 }
 
 /// Signs in the site's user by uid, creating them on first sight. The app's auth-only key.
+///
+/// `userHash` is the hex HMAC-SHA256 of the uid in its stored form (lower-cased), keyed with the app's
+/// identity secret. It is needed when the app's uid sign-in is `verified` (the default), and always for a
+/// user uid sign-in did not make: a guest, a bot, a user the site's backend made.
 #[utoipa::path(post, path = "/auth/uid", tag = "sign-in", request_body = UidSignIn,
     responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn uid(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<UidSignIn>) -> ApiResult<Json<Data<Session>>> {
     require_sign_in_key(&caller)?;
-    let hash_ok = body.user_hash.as_deref().map(|h| user_hash_matches(&caller.app.identity_secret, &body.uid, h));
-    match (caller.app.enforce_identity, hash_ok) {
-        (_, Some(false)) | (true, None) => {
-            return Err(ApiError::unauthorized(
-                ApiErrorCode::AuthErrUserHashInvalid,
-                "userHash must be the hex HMAC-SHA256 of the uid keyed with the app's identity secret",
-            )
-            .with_field("userHash"))
-        }
-        _ => {}
+    let uid = validate::id("uid", &body.uid)?;
+    let policy = caller.app.uid_sign_in;
+    if policy == UidSignInPolicy::Off {
+        return Err(ApiError::forbidden(ApiErrorCode::AuthErrUidSignInOff, "this app does not sign users in by uid").with_field("uid"));
     }
-    let name = body.user.as_ref().and_then(|p| p.name.clone()).unwrap_or_else(|| body.uid.clone());
-    let request = profile_user(body.uid.clone(), name, body.user);
-    let user = new_user(&request).map_err(in_profile)?;
-    let (stored, _) = state.store.user_or_create(caller.app_id(), &user).await?;
+    let hash_refused = |message: &str| ApiError::unauthorized(ApiErrorCode::AuthErrUserHashInvalid, message).with_field("userHash");
+    let vouched = match body.user_hash.as_deref() {
+        Some(hash) if user_hash_matches(&caller.app.identity_secret, &uid, hash) => true,
+        Some(_) => {
+            return Err(hash_refused(
+                "userHash must be the hex HMAC-SHA256 of the lower-cased uid keyed with the app's identity secret",
+            ))
+        }
+        // The REST API key speaks for the site's backend.
+        None => matches!(caller.principal, Principal::Admin { .. }),
+    };
+    if policy == UidSignInPolicy::Verified && !vouched {
+        return Err(hash_refused("this app signs uids in only with a userHash from the site's backend"));
+    }
+    let stored = match state.store.user_origin(caller.app_id(), &uid).await? {
+        Some(origin) => {
+            if origin != UserOrigin::Uid && !vouched {
+                return Err(hash_refused("this user was not made by uid sign-in: signing in as them needs a userHash"));
+            }
+            state.store.user(caller.app_id(), &uid).await?.ok_or_else(|| ApiError::uid_not_found(&uid))?
+        }
+        None => {
+            refuse_reserved(&uid)?;
+            let name = body.user.as_ref().and_then(|p| p.name.clone()).unwrap_or_else(|| uid.clone());
+            let request = profile_user(uid.clone(), name, body.user);
+            let user = new_user(&request, UserOrigin::Uid).map_err(in_profile)?;
+            state.store.user_or_create(caller.app_id(), &user).await?.0
+        }
+    };
     if stored.deactivated_at.is_some() {
         return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
     }
-    session_for(&state, caller.app_id(), stored).await
+    session_for(&state, caller.app_id(), stored, TokenLifetime::default()).await
 }
 
 /// Checks a token issued through the REST API and answers its user. Headers: `appid` only.
@@ -114,7 +150,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body):
     if let Err(retry_after_secs) = state.limiter.check(&hash) {
         return Err(ApiError::RateLimited { retry_after_secs });
     }
-    let owner = state.store.token_owner(&hash).await?.filter(|o| o.app_id == app_id).ok_or_else(refused)?;
+    let owner = state.store.token_owner(&hash, now_secs()).await?.filter(|o| o.app_id == app_id).ok_or_else(refused)?;
     if owner.deactivated {
         return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
     }

@@ -16,7 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::secrets::{decode_hex, hex, key_hash, random_hex};
 use crate::state::AppState;
-use crate::store::TokenRecord;
+use crate::store::{TokenLifetime, TokenRecord};
+use confab_protocol::limits::{MAX_TOKEN_LIFETIME_SECS, MIN_TOKEN_LIFETIME_SECS};
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -33,7 +34,13 @@ fn token_id(hash: &[u8]) -> String {
 }
 
 fn shown(uid: &str, record: &TokenRecord) -> AuthToken {
-    AuthToken { uid: uid.to_owned(), id: token_id(&record.hash), auth_token: None, created_at: record.created_at }
+    AuthToken {
+        uid: uid.to_owned(),
+        id: token_id(&record.hash),
+        auth_token: None,
+        created_at: record.created_at,
+        expires_at: record.lifetime.expires_at,
+    }
 }
 
 /// The hash prefix a path's token names: a token id, or the token itself.
@@ -57,14 +64,25 @@ fn token_not_found() -> ApiError {
 /// Creates a token for the user (one per device). REST API key.
 #[utoipa::path(post, path = "/users/{uid}/auth_tokens", tag = "auth tokens", params(("uid" = String, Path, description = "The user's uid")), request_body = CreateAuthToken,
     responses((status = 200, body = Data<AuthToken>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
-async fn create_token(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(_body): ApiJson<CreateAuthToken>) -> ApiResult<Json<Data<AuthToken>>> {
+async fn create_token(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(body): ApiJson<CreateAuthToken>) -> ApiResult<Json<Data<AuthToken>>> {
     caller.require_admin()?;
     let uid = existing_user(&state, caller.app_id(), &uid).await?;
+    let created_at = now_secs();
+    let expires_at = match body.lifetime {
+        None => None,
+        Some(secs) if (MIN_TOKEN_LIFETIME_SECS..=MAX_TOKEN_LIFETIME_SECS).contains(&secs) => Some(created_at + secs as i64),
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "lifetime",
+                format!("must be {MIN_TOKEN_LIFETIME_SECS} to {MAX_TOKEN_LIFETIME_SECS} seconds"),
+            ))
+        }
+    };
     let token = random_hex(24);
     let hash = key_hash(&token);
-    let created_at = now_secs();
-    state.store.create_token(caller.app_id(), &uid, &hash, created_at).await?;
-    Ok(data(AuthToken { uid, id: token_id(&hash), auth_token: Some(token), created_at }))
+    let lifetime = TokenLifetime { expires_at, idle_secs: None };
+    state.store.create_token(caller.app_id(), &uid, &hash, created_at, lifetime).await?;
+    Ok(data(AuthToken { uid, id: token_id(&hash), auth_token: Some(token), created_at, expires_at }))
 }
 
 /// Lists the user's tokens (by id). REST API key.
@@ -73,7 +91,7 @@ async fn create_token(caller: Caller, State(state): State<AppState>, Path(uid): 
 async fn list_tokens(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>) -> ApiResult<Json<Data<Vec<AuthToken>>>> {
     caller.require_admin()?;
     let uid = existing_user(&state, caller.app_id(), &uid).await?;
-    let tokens = state.store.tokens(caller.app_id(), &uid).await?;
+    let tokens = state.store.tokens(caller.app_id(), &uid, now_secs()).await?;
     Ok(data(tokens.iter().map(|t| shown(&uid, t)).collect()))
 }
 
@@ -96,7 +114,7 @@ async fn get_token(caller: Caller, State(state): State<AppState>, Path((uid, tok
     caller.require_admin()?;
     let uid = existing_user(&state, caller.app_id(), &uid).await?;
     let prefix = hash_prefix(&token);
-    let tokens = state.store.tokens(caller.app_id(), &uid).await?;
+    let tokens = state.store.tokens(caller.app_id(), &uid, now_secs()).await?;
     let found = tokens.iter().find(|t| t.hash.starts_with(&prefix)).ok_or_else(token_not_found)?;
     Ok(data(shown(&uid, found)))
 }

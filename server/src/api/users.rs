@@ -16,7 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::secrets::{key_hash, random_hex};
 use crate::state::AppState;
-use crate::store::{NewUser, Patch, StoreError, UserFilter, UserPatch};
+use crate::store::{NewUser, Patch, StoreError, UserFilter, UserOrigin, UserPatch, Viewer};
+use confab_protocol::ids::is_reserved_uid;
+use confab_protocol::rest::app::UidSignInPolicy;
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -50,8 +52,45 @@ impl ProfileFields<'_> {
     }
 }
 
-/// A checked new user from a create body (or a sign-in profile).
-pub(super) fn new_user(body: &CreateUser) -> ApiResult<NewUser> {
+/// Refuses a uid kept for the server's own use (`app_system`, the guest prefix) to a new user.
+pub(super) fn refuse_reserved(uid: &str) -> ApiResult<()> {
+    match is_reserved_uid(uid) {
+        true => Err(ApiError::bad_field("uid", format!("{uid} is kept for the server's own use")).with_code(ApiErrorCode::ErrUidReserved)),
+        false => Ok(()),
+    }
+}
+
+/// Hides what only the app sees of another user (`metadata`, `tags`) from a session.
+pub(super) fn as_seen_by(actor: &Actor, user: &mut User) {
+    if actor.uid().is_some_and(|me| me != user.uid) {
+        user.metadata = None;
+        user.tags = Vec::new();
+    }
+}
+
+/// Refuses what an auth-only key may not set on a new user: it creates users as uid sign-in does (name,
+/// avatar, link), only where uid sign-in is open.
+fn check_public_create(caller: &Caller, body: &CreateUser) -> ApiResult<()> {
+    if caller.app.uid_sign_in != UidSignInPolicy::Open {
+        return Err(crate::auth::no_access(
+            "the auth-only key creates users only where uid sign-in is open; use the REST API key on your backend",
+        ));
+    }
+    let privileged = [
+        ("role", body.role.is_some()),
+        ("metadata", body.metadata.is_some()),
+        ("tags", body.tags.is_some()),
+        ("statusMessage", body.status_message.is_some()),
+        ("withAuthToken", body.with_auth_token),
+    ];
+    match privileged.iter().find(|(_, set)| *set) {
+        Some((field, _)) => Err(crate::auth::no_access(&format!("{field} needs the REST API key")).with_field(field)),
+        None => Ok(()),
+    }
+}
+
+/// A checked new user from a create body (or a sign-in profile), made by `origin`.
+pub(super) fn new_user(body: &CreateUser, origin: UserOrigin) -> ApiResult<NewUser> {
     let uid = validate::id("uid", &body.uid)?;
     let name = validate::name("name", &body.name)?;
     ProfileFields {
@@ -65,6 +104,7 @@ pub(super) fn new_user(body: &CreateUser) -> ApiResult<NewUser> {
     .check()?;
     Ok(NewUser {
         uid,
+        origin,
         name,
         avatar: body.avatar.clone(),
         link: body.link.clone(),
@@ -116,7 +156,15 @@ async fn create_user(caller: Caller, State(state): State<AppState>, ApiJson(body
     if !matches!(caller.principal, Principal::Admin { on_behalf_of: None } | Principal::AuthOnly) {
         return Err(crate::auth::no_access("users are created with the REST API key or an auth-only key"));
     }
-    let user = new_user(&body)?;
+    let origin = match caller.principal {
+        Principal::AuthOnly => {
+            check_public_create(&caller, &body)?;
+            UserOrigin::Uid
+        }
+        _ => UserOrigin::Api,
+    };
+    let user = new_user(&body, origin)?;
+    refuse_reserved(&user.uid)?;
     let token = body.with_auth_token.then(|| random_hex(24));
     let hash = token.as_deref().map(key_hash);
     let mut created = state.store.create_user(caller.app_id(), &user, hash.as_deref()).await.map_err(|e| match e {
@@ -145,7 +193,16 @@ async fn list_users(caller: Caller, State(state): State<AppState>, Query(query):
         Some(_) => (None, online),
         None => (None, Vec::new()),
     };
+    let viewer = match &actor {
+        Actor::App => None,
+        Actor::User(uid) => Some(Viewer {
+            uid: uid.clone(),
+            visible_roles: caller.app.visible_roles.clone(),
+            is_guest: state.store.user_origin(caller.app_id(), uid).await? == Some(UserOrigin::Guest),
+        }),
+    };
     let filter = UserFilter {
+        viewer,
         search: query.search_key.filter(|s| !s.is_empty()),
         role: query.role,
         tag: query.tags,
@@ -156,6 +213,7 @@ async fn list_users(caller: Caller, State(state): State<AppState>, Query(query):
     let (mut users, total) = state.store.list_users(caller.app_id(), &filter, page).await?;
     for user in &mut users {
         with_presence(&state, caller.app_id(), user);
+        as_seen_by(&actor, user);
     }
     let meta = page_meta(total, users.len(), page);
     Ok(Json(Page { data: users, meta }))
@@ -204,6 +262,7 @@ async fn get_user(caller: Caller, State(state): State<AppState>, Path(uid): Path
         user.has_blocked_me = Some(state.store.has_blocked(caller.app_id(), &uid, me).await?);
     }
     with_presence(&state, caller.app_id(), &mut user);
+    as_seen_by(&actor, &mut user);
     Ok(data(user))
 }
 
@@ -218,13 +277,15 @@ async fn update_user(caller: Caller, State(state): State<AppState>, Path(uid): P
     Ok(data(user.ok_or_else(|| ApiError::uid_not_found(&uid))?))
 }
 
-/// Deletes a user with their tokens, memberships, blocks and friends. REST API key.
+/// Deletes a user with their tokens, memberships, blocks and friends; what they wrote becomes tombstones
+/// and their 1:1 conversations close, so a user made later with the same uid reads nothing of theirs.
+/// REST API key.
 #[utoipa::path(delete, path = "/users/{uid}", tag = "users", params(("uid" = String, Path, description = "The user's uid")), request_body = DeleteUser,
     responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, ApiJson(_body): ApiJson<DeleteUser>) -> ApiResult<Json<Data<Success>>> {
     caller.require_admin()?;
     let uid = validate::id("uid", &uid)?;
-    if !state.store.delete_user(caller.app_id(), &uid).await? {
+    if !state.store.delete_user(caller.app_id(), &uid, now_secs()).await? {
         return Err(ApiError::uid_not_found(&uid));
     }
     state.credentials.forget_user(caller.app_id(), &uid);

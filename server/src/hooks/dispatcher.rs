@@ -72,10 +72,12 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 }
 
 /// An HTTP client for callbacks: no redirects (a redirect could point anywhere), host names resolved
-/// through the policy.
+/// through the policy, and no proxy from the environment (`HTTP_PROXY` and the like: a proxy would resolve
+/// and connect on its own, past the policy).
 pub fn client(policy: Arc<CallbackPolicy>, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .dns_resolver(Arc::new(CallbackResolver { policy }))
         .timeout(timeout)
         .connect_timeout(timeout)

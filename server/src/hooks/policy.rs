@@ -65,29 +65,52 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// True for addresses on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
     match canonical(ip) {
-        IpAddr::V4(ip) => {
-            let [a, b, ..] = ip.octets();
-            !(ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.is_multicast()
-                || ip.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
-                || (a == 198 && (b == 18 || b == 19)) // benchmarking
-                || a >= 240)
-        }
-        IpAddr::V6(ip) => {
-            let first = ip.segments()[0];
-            !(ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || ip == Ipv6Addr::from(0u128))
-        }
+        IpAddr::V4(ip) => is_public_v4(ip),
+        IpAddr::V6(ip) => is_public_v6(ip),
+    }
+}
+
+/// True for IPv4 addresses on the public internet.
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240)
+}
+
+/// True for IPv6 addresses on the public internet; one that carries an IPv4 address (see [`embedded_v4`])
+/// is as public as that address.
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = embedded_v4(ip) {
+        return is_public_v4(v4);
+    }
+    let [first, second, ..] = ip.segments();
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link-local
+        || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside some sites)
+        || (first == 0x64 && second == 0xff9b)) // NAT64 for local use (64:ff9b:1::/48), and the rest of 64:ff9b::/32
+}
+
+/// The IPv4 address a translated or tunnelled IPv6 address leads to: the last 32 bits of IPv4-compatible
+/// `::/96` and of NAT64 `64:ff9b::/96`, bits 16 to 48 of 6to4 `2002::/16`.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let bits = u128::from(ip);
+    match ip.segments() {
+        [0, 0, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] => Some(Ipv4Addr::from(bits as u32)),
+        [0x2002, ..] => Some(Ipv4Addr::from((bits >> 80) as u32)),
+        _ => None,
     }
 }
 
@@ -207,6 +230,70 @@ mod tests {
         let policy = CallbackPolicy::new(Vec::new(), Some("0.0.0.0:8080".parse().unwrap()));
         assert!(policy.check("http://127.0.0.1:8080/demo/faq-bot").is_ok());
         assert!(policy.check("http://127.0.0.1:8081/").is_err());
+    }
+
+    fn refused(policy: &CallbackPolicy, urls: &[&str]) {
+        for url in urls {
+            assert!(policy.check(url).is_err(), "{url} should be refused");
+        }
+    }
+
+    fn allowed(policy: &CallbackPolicy, urls: &[&str]) {
+        for url in urls {
+            assert!(policy.check(url).is_ok(), "{url} should be allowed: {:?}", policy.check(url));
+        }
+    }
+
+    #[test]
+    fn ipv4_compatible_addresses_are_checked_as_their_ipv4() {
+        let policy = CallbackPolicy::default();
+        refused(&policy, &["http://[::127.0.0.1]/", "http://[::7f00:1]/", "http://[::10.0.0.1]/", "http://[::169.254.169.254]/",
+            "http://[::]/", "http://[::1]/"]);
+        allowed(&policy, &["http://[::93.184.216.34]/"]);
+        allowed(&CallbackPolicy::new(vec!["::/96".parse().unwrap()], None), &["http://[::127.0.0.1]/"]);
+    }
+
+    #[test]
+    fn nat64_addresses_are_checked_as_their_ipv4_and_local_use_nat64_is_refused() {
+        let policy = CallbackPolicy::default();
+        refused(&policy, &["http://[64:ff9b::7f00:1]/", "http://[64:ff9b::10.1.2.3]/", "http://[64:ff9b::192.168.0.1]/"]);
+        allowed(&policy, &["http://[64:ff9b::93.184.216.34]/"]);
+        refused(&policy, &["http://[64:ff9b:1::5db8:d822]/", "http://[64:ff9b:1:ffff::1]/"]);
+        let lan = CallbackPolicy::new(vec!["64:ff9b::/96".parse().unwrap(), "64:ff9b:1::/48".parse().unwrap()], None);
+        allowed(&lan, &["http://[64:ff9b::7f00:1]/", "http://[64:ff9b:1::a00:1]/"]);
+    }
+
+    #[test]
+    fn six_to_four_addresses_are_checked_as_their_ipv4() {
+        let policy = CallbackPolicy::default();
+        refused(&policy, &["http://[2002:7f00:1::]/", "http://[2002:a00:1::1]/", "http://[2002:c0a8:101::]/"]);
+        allowed(&policy, &["http://[2002:5db8:d822::1]/"]);
+        allowed(&CallbackPolicy::new(vec!["2002::/16".parse().unwrap()], None), &["http://[2002:7f00:1::]/"]);
+    }
+
+    #[test]
+    fn site_local_ipv6_is_refused_unless_allowed() {
+        let policy = CallbackPolicy::default();
+        refused(&policy, &["http://[fec0::1]/", "http://[feff:1::2]/"]);
+        allowed(&policy, &["http://[2606:2800:220:1:248:1893:25c8:1946]/"]);
+        allowed(&CallbackPolicy::new(vec!["fec0::/10".parse().unwrap()], None), &["http://[fec0::1]/"]);
+    }
+
+    #[test]
+    fn ietf_protocol_assignments_are_refused_unless_allowed() {
+        let policy = CallbackPolicy::default();
+        refused(&policy, &["http://192.0.0.8/", "http://192.0.0.170/", "http://[::ffff:192.0.0.9]/"]);
+        allowed(&policy, &["http://192.0.1.1/"]);
+        allowed(&CallbackPolicy::new(vec!["192.0.0.0/24".parse().unwrap()], None), &["http://192.0.0.8/"]);
+    }
+
+    #[test]
+    fn the_resolver_rule_covers_embedded_addresses_too() {
+        let policy = CallbackPolicy::default();
+        for ip in ["::127.0.0.1", "64:ff9b::a00:1", "64:ff9b:1::5db8:d822", "2002:7f00:1::", "fec0::1", "192.0.0.8"] {
+            assert!(!policy.allows(ip.parse().unwrap()), "{ip} should not be allowed");
+        }
+        assert!(policy.allows("64:ff9b::5db8:d822".parse().unwrap()), "DNS64 answers for public hosts still work");
     }
 
     #[test]

@@ -1,8 +1,14 @@
 //! One device's WebSocket: sign-in by the first frame, resume, then frames both ways until it closes.
+//!
+//! Limits: a frame or message may be at most `MAX_BODY_BYTES` (as a REST body), before sign-in too; a larger
+//! one drops the socket. A client address may hold `--unauthenticated-sockets` sockets that have not signed
+//! in yet; one more upgrade is refused with HTTP 429 (`Retry-After`). Each `auth` frame takes one request
+//! from its token's rate limit (the bucket its REST calls use); over it the socket closes with
+//! [`CLOSE_RATE_LIMITED`]. Presence is debounced (see [`hub`](super::hub)).
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use confab_protocol::api_error::{ApiErrorBody, ApiErrorCode};
 use confab_protocol::limits::MAX_BODY_BYTES;
 use confab_protocol::realtime::{
@@ -18,7 +24,10 @@ use std::time::{Duration, Instant};
 use crate::api::conversations::mark_as;
 use crate::api::messages::send_as;
 use crate::apps::now_secs;
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
+use crate::rate_limit::SocketPass;
+use crate::realtime::hub::PRESENCE_GRACE;
 use crate::secrets::key_hash;
 use crate::state::AppState;
 use crate::store::{Cursor, MessageFilter};
@@ -38,6 +47,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const RESUME_PAGE: u32 = 500;
 /// Unreadable frames tolerated before the socket is closed.
 const MAX_BAD_FRAMES: u32 = 20;
+/// Close code when the `auth` frame is over its token's rate limit; the reason says when to retry. The
+/// token stays good: the device reconnects later (the widget does, with its usual backoff).
+pub const CLOSE_RATE_LIMITED: u16 = 4029;
 
 type Sink = SplitSink<WebSocket, WsMessage>;
 
@@ -57,12 +69,17 @@ const READ_BUFFER: usize = 4 * 1024;
 /// Bytes a socket buffers before writing.
 const WRITE_BUFFER: usize = 4 * 1024;
 
-/// `GET /v3/ws`: upgrades to a WebSocket.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+/// `GET /v3/ws`: upgrades to a WebSocket; 429 when the client address has as many sockets waiting for
+/// their sign-in as it may.
+pub async fn upgrade(ws: WebSocketUpgrade, ClientAddr(client): ClientAddr, State(state): State<AppState>) -> Response {
+    let Some(pass) = state.limits.unauthenticated_sockets.enter(client) else {
+        return ApiError::RateLimited { retry_after_secs: AUTH_TIMEOUT.as_secs() }.into_response();
+    };
     ws.max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| run(socket, state))
+        .on_upgrade(move |socket| run(socket, state, pass))
 }
 
 /// Writes one WebSocket message; a device that does not take it within [`WRITE_TIMEOUT`] is cut off. Most
@@ -90,7 +107,12 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Sends a close frame with `code`, then reads (and drops) what the device still sends until its close
 /// reply, so the close code reaches it instead of a connection reset.
 async fn close(sink: &mut Sink, stream: &mut SplitStream<WebSocket>, code: u16, reason: &str) {
-    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) };
+    // A close frame's reason has room for 123 bytes.
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason[..end].to_owned()) };
     let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
     if tokio::time::timeout_at(deadline, sink.send(WsMessage::Close(Some(frame)))).await.is_err() {
         return;
@@ -110,6 +132,7 @@ fn error_frame(err: ApiError, reference: Option<String>) -> ServerFrame {
             message: format!("rate limit reached; retry in {retry_after_secs} s"),
             details: Default::default(),
         },
+        ApiError::Limited { code, message, details, .. } => ApiErrorBody { code, message, details },
         other => {
             tracing::error!(error = %other, "realtime frame failed");
             ApiErrorBody {
@@ -130,22 +153,57 @@ struct Session {
     token_hash: Vec<u8>,
 }
 
-/// Reads and checks the `auth` frame.
-async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Option<i64>), String> {
-    let first = tokio::time::timeout(AUTH_TIMEOUT, stream.next()).await.map_err(|_| "no auth frame in time".to_owned())?;
-    let Some(Ok(WsMessage::Text(text))) = first else { return Err("the first frame must be an auth frame".into()) };
+/// Reads and checks the `auth` frame; when refused, the close code and reason.
+async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Option<i64>), (u16, String)> {
+    read_auth(stream, state).await.map_err(|refusal| match refusal {
+        Refusal::Auth(reason) => (close_code::AUTH_FAILED, reason),
+        Refusal::RateLimited(retry_after_secs) => {
+            (CLOSE_RATE_LIMITED, format!("too many sign-ins with this token; retry in {retry_after_secs} s"))
+        }
+    })
+}
+
+/// Why a sign-in was refused.
+enum Refusal {
+    /// The frame or its token is no good.
+    Auth(String),
+    /// The token's rate limit is reached for this many seconds.
+    RateLimited(u64),
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Self::Auth(reason)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(reason: &str) -> Self {
+        Self::Auth(reason.to_owned())
+    }
+}
+
+async fn read_auth(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Result<(Session, Option<i64>), Refusal> {
+    let first = tokio::time::timeout(AUTH_TIMEOUT, stream.next()).await.map_err(|_| "no auth frame in time")?;
+    let text = match first {
+        Some(Ok(WsMessage::Text(text))) => text,
+        Some(Err(e)) => return Err(format!("unreadable first frame: {e}").into()),
+        _ => return Err("the first frame must be an auth frame".into()),
+    };
     let frame: ClientFrame = serde_json::from_str(&text).map_err(|e| format!("unreadable auth frame: {e}"))?;
     let ClientFrame::Auth { v, app_id, auth_token, last_message_id } = frame else {
         return Err("the first frame must be an auth frame".into());
     };
     if v != PROTOCOL_VERSION {
-        return Err(format!("protocol version {v} is not spoken here; use {PROTOCOL_VERSION}"));
+        return Err(format!("protocol version {v} is not spoken here; use {PROTOCOL_VERSION}").into());
     }
     let resume = last_message_id.map(|id| id.parse::<i64>().map_err(|_| "lastMessageId must be a message id".to_owned())).transpose()?;
     let hash = key_hash(&auth_token);
-    let owner = state.store.token_owner(&hash).await.map_err(|_| "the server could not check the token".to_owned())?;
+    let owner = state.store.token_owner(&hash, crate::apps::now_secs()).await.map_err(|_| "the server could not check the token".to_owned())?;
     match owner {
         Some(owner) if owner.app_id == app_id && !owner.deactivated => {
+            // A sign-in is a request with the token: it takes from the token's bucket, like its REST calls.
+            state.limiter.check(&hash).map_err(Refusal::RateLimited)?;
             Ok((Session { app_id, uid: owner.uid, token_hash: hash }, resume))
         }
         Some(owner) if owner.app_id == app_id => Err("this user is deactivated".into()),
@@ -153,17 +211,21 @@ async fn sign_in(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Resul
     }
 }
 
-async fn run(socket: WebSocket, state: AppState) {
+/// Runs a socket; `pass` is its place among its address's sockets not signed in yet, given up when the
+/// sign-in ends.
+async fn run(socket: WebSocket, state: AppState, pass: SocketPass) {
     let (mut sink, mut stream) = socket.split();
-    let (session, resume) = match sign_in(&mut stream, &state).await {
+    let signed_in = sign_in(&mut stream, &state).await;
+    drop(pass);
+    let (session, resume) = match signed_in {
         Ok(signed_in) => signed_in,
-        Err(reason) => return close(&mut sink, &mut stream, close_code::AUTH_FAILED, &reason).await,
+        Err((code, reason)) => return close(&mut sink, &mut stream, code, &reason).await,
     };
     let hub = state.realtime.hub.clone();
     // Registered before the resume read, so nothing committed meanwhile is missed.
     let mut registration = hub.register(&session.app_id, &session.uid, session.token_hash.clone());
-    if registration.first {
-        announce_presence(&state, &session, PresenceStatus::Online).await;
+    if registration.announce_online {
+        announce_presence(&state, &session.app_id, &session.uid, PresenceStatus::Online, now_secs()).await;
     }
     let outcome = serve(&mut sink, &mut stream, &state, &session, resume, &mut registration).await;
     if let Stop::Close(code) = outcome {
@@ -175,24 +237,31 @@ async fn run(socket: WebSocket, state: AppState) {
         };
         close(&mut sink, &mut stream, code, reason).await;
     }
-    if hub.unregister(&session.app_id, &session.uid, registration.id) {
-        let _ = state.store.touch_last_active(&session.app_id, &session.uid, now_secs()).await;
-        announce_presence(&state, &session, PresenceStatus::Offline).await;
+    if let Some(ticket) = hub.unregister(&session.app_id, &session.uid, registration.id) {
+        // The last device left: offline (and the last-active write) only if none comes back in the grace.
+        let left_at = now_secs();
+        let Session { app_id, uid, .. } = session;
+        tokio::spawn(async move {
+            tokio::time::sleep(PRESENCE_GRACE).await;
+            if state.realtime.hub.settle_offline(&app_id, &uid, ticket) {
+                let _ = state.store.touch_last_active(&app_id, &uid, left_at).await;
+                announce_presence(&state, &app_id, &uid, PresenceStatus::Offline, left_at).await;
+            }
+        });
     }
 }
 
 /// Tells the user's audience and the app's `user_connection_status_changed` webhooks.
-async fn announce_presence(state: &AppState, session: &Session, status: PresenceStatus) {
-    let last_active_at = now_secs();
-    match state.store.presence_audience(&session.app_id, &session.uid).await {
+async fn announce_presence(state: &AppState, app_id: &str, uid: &str, status: PresenceStatus, last_active_at: i64) {
+    match state.store.presence_audience(app_id, uid).await {
         Ok(audience) => {
-            let frame = ServerFrame::Presence { uid: session.uid.clone(), status, last_active_at };
-            state.realtime.deliver(&session.app_id, audience, frame);
+            let frame = ServerFrame::Presence { uid: uid.to_owned(), status, last_active_at };
+            state.realtime.deliver(app_id, audience, frame);
         }
         Err(e) => tracing::warn!(error = %e, "presence audience unavailable"),
     }
-    let detail = serde_json::json!({"uid": session.uid, "status": status, "lastActiveAt": last_active_at});
-    if let Err(e) = state.store.queue_presence(&session.app_id, &session.uid, &detail, crate::hooks::now_ms()).await {
+    let detail = serde_json::json!({"uid": uid, "status": status, "lastActiveAt": last_active_at});
+    if let Err(e) = state.store.queue_presence(app_id, uid, &detail, crate::hooks::now_ms()).await {
         tracing::warn!(error = %e, "presence webhooks not queued");
     }
 }

@@ -41,6 +41,10 @@ pub struct App {
     pub identity_secret: String,
     /// uid sign-in requires a valid `userHash`.
     pub enforce_identity: bool,
+    /// How uid sign-in treats a uid.
+    pub uid_sign_in: confab_protocol::rest::app::UidSignInPolicy,
+    /// Roles every session sees in the user list.
+    pub visible_roles: Vec<String>,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: i64,
 }
@@ -78,6 +82,10 @@ pub trait AppStore: Send + Sync + 'static {
     async fn key(&self, hash: &[u8]) -> StoreResult<Option<KeyRecord>>;
     /// Stores `key` for the app in place of any key with the same name (one transaction).
     async fn replace_key(&self, app_id: &str, key: &NewKey, now: i64) -> StoreResult<()>;
-    /// Turns identity verification (`userHash` on uid sign-in) on or off.
-    async fn set_enforce_identity(&self, app_id: &str, enforce: bool) -> StoreResult<()>;
+    /// The ids of the apps whose uid sign-in is open.
+    async fn apps_with_open_uid_sign_in(&self) -> StoreResult<Vec<String>>;
+    /// Sets how uid sign-in treats a uid.
+    async fn set_uid_sign_in(&self, app_id: &str, policy: confab_protocol::rest::app::UidSignInPolicy) -> StoreResult<()>;
+    /// Sets the roles every session sees in the user list.
+    async fn set_visible_roles(&self, app_id: &str, roles: &[String]) -> StoreResult<()>;
 }

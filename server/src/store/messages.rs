@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use confab_protocol::realtime::ReceiptKind;
 use std::sync::Arc;
 use tokio::sync::Notify;
+use confab_protocol::ids::ConversationKey;
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
 
 use super::{PageRequest, StoreResult};
@@ -33,6 +34,24 @@ pub struct NewMessage {
     pub sent_at: i64,
 }
 
+impl NewMessage {
+    /// The conversation the message belongs to, by structure (the wire id may name two).
+    pub fn key(&self) -> ConversationKey {
+        match self.receiver_type {
+            ReceiverType::User => ConversationKey::direct(&self.sender, &self.receiver),
+            ReceiverType::Group => ConversationKey::group(&self.receiver),
+        }
+    }
+}
+
+/// The conversation a stored message belongs to.
+pub fn key_of(message: &Message) -> ConversationKey {
+    match message.receiver_type {
+        ReceiverType::User => ConversationKey::direct(&message.sender, &message.receiver),
+        ReceiverType::Group => ConversationKey::group(&message.receiver),
+    }
+}
+
 /// Where a message list starts and which way it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor {
@@ -50,9 +69,9 @@ pub enum Cursor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageFilter {
     /// One conversation.
-    pub conversation_id: Option<String>,
-    /// Only conversations this user takes part in; with an `After` cursor, also the groups they left (or
-    /// were removed from) after it, up to their removal.
+    pub conversation_id: Option<ConversationKey>,
+    /// Only what this user may read: their 1:1 conversations, and the messages of each group from the
+    /// periods in which they were a member.
     pub participant: Option<String>,
     /// Category.
     pub category: Option<String>,
@@ -122,7 +141,7 @@ pub trait MessageStore: Send + Sync + 'static {
     /// group) and stores the message, in one transaction, durably before answering. With a `muid` the
     /// sender used before, answers the stored message instead of storing a second one.
     async fn send_message(&self, app_id: &str, message: NewMessage) -> StoreResult<SendOutcome>;
-    /// The message with this id.
+    /// The message with this id (none of a conversation closed by a user's deletion).
     async fn message(&self, app_id: &str, id: i64) -> StoreResult<Option<Message>>;
     /// Messages by `filter`, oldest first.
     async fn list_messages(&self, app_id: &str, filter: &MessageFilter) -> StoreResult<Vec<Message>>;
@@ -139,16 +158,20 @@ pub trait MessageStore: Send + Sync + 'static {
     /// `uid`'s conversations, newest first, with last message and unread count, and the total.
     async fn conversations(&self, app_id: &str, uid: &str, page: PageRequest) -> StoreResult<(Vec<ConversationRow>, u64)>;
     /// One of `uid`'s conversations.
-    async fn conversation(&self, app_id: &str, uid: &str, conversation_id: &str) -> StoreResult<Option<ConversationRow>>;
+    async fn conversation(&self, app_id: &str, uid: &str, key: &ConversationKey) -> StoreResult<Option<ConversationRow>>;
+    /// Whether the conversation has a stored message.
+    async fn conversation_exists(&self, app_id: &str, key: &ConversationKey) -> StoreResult<bool>;
     /// Moves `uid`'s mark of `kind` in the conversation up to `message_id` (never back); a read mark moves
     /// the delivered mark too.
-    async fn mark(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64, kind: ReceiptKind) -> StoreResult<()>;
+    async fn mark(&self, app_id: &str, uid: &str, key: &ConversationKey, message_id: i64, kind: ReceiptKind) -> StoreResult<()>;
 }
 
 /// A conversation as stored: the API fills in `conversationWith`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationRow {
-    /// Id.
+    /// The conversation.
+    pub key: ConversationKey,
+    /// Its wire id.
     pub conversation_id: String,
     /// User or group.
     pub conversation_type: ReceiverType,

@@ -306,3 +306,60 @@ impl Device {
         }
     }
 }
+
+impl TestServer {
+    /// Like [`TestServer::start`], with the variables in `env` set for the server process too.
+    pub fn start_with_env(data_dir: &Path, widget_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .arg("--widget-dir")
+            .arg(widget_dir)
+            .args(extra)
+            .env("CONFAB_LOG", "error")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("confab-server starts");
+        Self::listening(child)
+    }
+
+    /// Waits for `child` to announce its address, then keeps draining its stdout.
+    fn listening(mut child: Child) -> Self {
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut stdout = String::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let base = loop {
+            assert!(Instant::now() < deadline, "server did not announce its address:\n{stdout}");
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("stdout reads") == 0 {
+                panic!("server exited before listening:\n{stdout}");
+            }
+            stdout.push_str(&line);
+            if let Some(url) = line.trim().strip_prefix("Confab is listening on ") {
+                break url.to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in reader.lines() {});
+        Self { child, base, stdout }
+    }
+}
+
+impl TestApp {
+    /// Like [`TestApp::start`], with the variables in `env` set for the server process.
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap().to_owned();
+        let (ok, stdout, stderr) = run_cli(&["app", "create", "--name", "Test app", "--data-dir", &data]);
+        assert!(ok, "{stderr}");
+        let credentials: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        let server = TestServer::start_with_env(dir.path(), &no_widget(dir.path()), extra, env);
+        Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// The data directory the server runs on.
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+}

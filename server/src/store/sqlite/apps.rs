@@ -1,6 +1,7 @@
 //! [`AppStore`] on SQLite.
 
 use async_trait::async_trait;
+use confab_protocol::rest::app::UidSignInPolicy;
 use sqlx::Row;
 
 use super::{is_unique_violation, SqliteStore};
@@ -11,15 +12,17 @@ impl AppStore for SqliteStore {
     async fn create_app(&self, app: &App, keys: &[NewKey]) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO apps (app_id, name, region, identity_secret, enforce_identity, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO apps (app_id, name, region, identity_secret, enforce_identity, created_at, uid_sign_in, visible_roles) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&app.app_id)
         .bind(&app.name)
         .bind(&app.region)
         .bind(&app.identity_secret)
-        .bind(app.enforce_identity)
+        .bind(app.uid_sign_in == UidSignInPolicy::Verified)
         .bind(app.created_at)
+        .bind(app.uid_sign_in.as_str())
+        .bind(super::rows::json_text(&app.visible_roles))
         .execute(&mut *tx)
         .await
         .map_err(|e| match is_unique_violation(&e) {
@@ -44,30 +47,37 @@ impl AppStore for SqliteStore {
 
     async fn app(&self, app_id: &str) -> StoreResult<Option<App>> {
         let row = sqlx::query(
-            "SELECT app_id, name, region, identity_secret, enforce_identity, created_at FROM apps WHERE app_id = ?",
+            "SELECT app_id, name, region, identity_secret, uid_sign_in, created_at, visible_roles FROM apps WHERE app_id = ?",
         )
         .bind(app_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.priority)
         .await?;
-        Ok(row.map(|r| App {
-            app_id: r.get(0),
-            name: r.get(1),
-            region: r.get(2),
-            identity_secret: r.get(3),
-            enforce_identity: r.get(4),
-            created_at: r.get(5),
-        }))
+        row.map(|r| {
+            let policy: String = r.get(4);
+            let uid_sign_in = UidSignInPolicy::parse(&policy).ok_or_else(|| StoreError::Corrupt(format!("uid_sign_in {policy}")))?;
+            Ok(App {
+                app_id: r.get(0),
+                name: r.get(1),
+                region: r.get(2),
+                identity_secret: r.get(3),
+                enforce_identity: uid_sign_in == UidSignInPolicy::Verified,
+                uid_sign_in,
+                created_at: r.get(5),
+                visible_roles: super::rows::json_tags(r.get(6))?,
+            })
+        })
+        .transpose()
     }
 
     async fn app_count(&self) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&self.pool).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps").fetch_one(&self.priority).await?;
         Ok(count as u64)
     }
 
     async fn key(&self, hash: &[u8]) -> StoreResult<Option<KeyRecord>> {
         let row = sqlx::query("SELECT app_id, scope FROM api_keys WHERE key_hash = ?")
             .bind(hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.priority)
             .await?;
         row.map(|r| {
             let scope: String = r.get(1);
@@ -92,9 +102,23 @@ impl AppStore for SqliteStore {
         Ok(())
     }
 
-    async fn set_enforce_identity(&self, app_id: &str, enforce: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE apps SET enforce_identity = ? WHERE app_id = ?")
-            .bind(enforce)
+    async fn apps_with_open_uid_sign_in(&self) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT app_id FROM apps WHERE uid_sign_in = 'open' ORDER BY app_id").fetch_all(&self.pool).await?)
+    }
+
+    async fn set_uid_sign_in(&self, app_id: &str, policy: UidSignInPolicy) -> StoreResult<()> {
+        sqlx::query("UPDATE apps SET uid_sign_in = ?, enforce_identity = ? WHERE app_id = ?")
+            .bind(policy.as_str())
+            .bind(policy == UidSignInPolicy::Verified)
+            .bind(app_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_visible_roles(&self, app_id: &str, roles: &[String]) -> StoreResult<()> {
+        sqlx::query("UPDATE apps SET visible_roles = ? WHERE app_id = ?")
+            .bind(super::rows::json_text(&roles))
             .bind(app_id)
             .execute(&self.pool)
             .await?;

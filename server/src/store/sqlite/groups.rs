@@ -1,7 +1,7 @@
 //! [`GroupStore`] on SQLite.
 
 use async_trait::async_trait;
-use confab_protocol::ids::group_conversation_id;
+use confab_protocol::ids::ConversationKey;
 use confab_protocol::rest::groups::{BannedUser, Group, GroupMember, MemberScope};
 use confab_protocol::rest::messages::Message;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -25,7 +25,36 @@ async fn fetch_group(conn: &mut SqliteConnection, app_id: &str, guid: &str) -> S
     row.map(|r| Ok(GroupRecord { group: rows::group(&r)?, password_hash: r.get("password_hash") })).transpose()
 }
 
+/// Opens a membership period for `uid` in `guid` (from the newest message stored so far) unless one is open.
+async fn open_period(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO membership_periods (app_id, guid, uid, from_id) \
+         SELECT ?1, ?2, ?3, COALESCE((SELECT MAX(id) FROM messages), 0) \
+         WHERE NOT EXISTS (SELECT 1 FROM membership_periods WHERE app_id = ?1 AND uid = ?3 AND guid = ?2 AND to_id IS NULL)",
+    )
+    .bind(app_id)
+    .bind(guid)
+    .bind(uid)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Closes `uid`'s open membership period in `guid` at message `to_id` (the action recording the removal,
+/// so they see it).
+async fn close_period(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str, to_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE membership_periods SET to_id = ? WHERE app_id = ? AND uid = ? AND guid = ? AND to_id IS NULL")
+        .bind(to_id)
+        .bind(app_id)
+        .bind(uid)
+        .bind(guid)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn put_member(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str, scope: MemberScope, now: i64) -> StoreResult<()> {
+    open_period(conn, app_id, guid, uid).await?;
     sqlx::query("DELETE FROM group_bans WHERE app_id = ? AND guid = ? AND uid = ?")
         .bind(app_id)
         .bind(guid)
@@ -46,6 +75,7 @@ async fn put_member(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: 
     Ok(())
 }
 
+/// Removes `uid` from `guid`; their membership period stays open until [`close_period`].
 async fn remove_member(conn: &mut SqliteConnection, app_id: &str, guid: &str, uid: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM group_members WHERE app_id = ? AND guid = ? AND uid = ?")
         .bind(app_id)
@@ -162,14 +192,15 @@ impl GroupStore for SqliteStore {
         if deleted == 0 {
             return Ok(false);
         }
-        let conversation_id = group_conversation_id(guid);
+        let key = ConversationKey::group(guid).storage_key();
         for statement in [
-            "DELETE FROM messages WHERE app_id = ? AND conversation_id = ?",
-            "DELETE FROM conversations WHERE app_id = ? AND conversation_id = ?",
-            "DELETE FROM read_marks WHERE app_id = ? AND conversation_id = ?",
+            "DELETE FROM messages WHERE app_id = ? AND conversation_key = ?",
+            "DELETE FROM conversations WHERE app_id = ? AND conversation_key = ?",
+            "DELETE FROM read_marks WHERE app_id = ? AND conversation_key = ?",
         ] {
-            sqlx::query(statement).bind(app_id).bind(&conversation_id).execute(&mut *tx).await?;
+            sqlx::query(statement).bind(app_id).bind(&key).execute(&mut *tx).await?;
         }
+        sqlx::query("DELETE FROM membership_periods WHERE app_id = ? AND guid = ?").bind(app_id).bind(guid).execute(&mut *tx).await?;
         tx.commit().await?;
         self.membership_changed();
         Ok(true)
@@ -329,6 +360,10 @@ impl GroupStore for SqliteStore {
             }
         }
         let (message, _) = insert_message(&mut tx, app_id, action).await?;
+        if let MemberChange::Leave { uid } | MemberChange::Ban { uid } = change {
+            let id = message.id.parse().map_err(|_| StoreError::Corrupt(format!("message id {}", message.id)))?;
+            close_period(&mut tx, app_id, guid, uid, id).await?;
+        }
         tx.commit().await?;
         self.membership_changed();
         self.messages_committed();

@@ -76,7 +76,10 @@ fn delivery(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
         trigger: row.get("trigger"),
         message_id: row.get("message_id"),
         subject: row.get("subject"),
-        conversation_id: row.get("conversation_id"),
+        // Receipts record the mark's conversation key; the call names it by its wire id.
+        conversation_id: row.get::<Option<String>, _>("conversation_id").map(|c| {
+            confab_protocol::ids::ConversationKey::from_storage(&c).map_or(c, |key| key.wire_id())
+        }),
         detail: json_value(row.get("detail"))?,
         state: DeliveryState::parse(&state).ok_or_else(|| corrupt("delivery state", &state))?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -483,6 +486,7 @@ mod tests {
     fn user(uid: &str) -> NewUser {
         NewUser {
             uid: uid.into(),
+            origin: crate::store::UserOrigin::Api,
             name: uid.into(),
             avatar: None,
             link: None,
@@ -498,7 +502,7 @@ mod tests {
     async fn a_message_to_a_bot_queues_a_delivery_that_is_purged_once_old() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("confab.db")).await.unwrap();
-        let app = crate::apps::create_app(&store, "Test", "local").await.unwrap().app_id;
+        let app = crate::apps::create_app(&store, "Test", "local", confab_protocol::rest::app::UidSignInPolicy::Verified).await.unwrap().app_id;
         for uid in ["ann", "helper"] {
             store.create_user(&app, &user(uid), None).await.unwrap();
         }

@@ -2,6 +2,7 @@
 //! message is shared with it.
 
 use async_trait::async_trait;
+use confab_protocol::ids::ConversationKey;
 use confab_protocol::realtime::ReceiptKind;
 use confab_protocol::rest::messages::{Message, MessageData, ReceiverType};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -17,17 +18,17 @@ use crate::store::{
 };
 
 /// Stores a message unless its sender used its `muid` before; returns the new id (or no row).
-pub const INSERT_MESSAGE: &str = "INSERT INTO messages (app_id, conversation_id, sender, receiver, receiver_type, \
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages (app_id, conversation_key, sender, receiver, receiver_type, \
      category, message_type, data, tags, muid, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
      ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING RETURNING id";
 /// The id of the message a sender stored under a `muid`.
 pub const MESSAGE_BY_MUID: &str = "SELECT id FROM messages WHERE app_id = ?1 AND sender = ?2 AND muid = ?3";
 /// Moves a conversation's last message (creating the conversation).
-pub const UPSERT_CONVERSATION: &str = "INSERT INTO conversations (app_id, conversation_id, conversation_type, \
-     last_message_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (app_id, conversation_id) \
+pub const UPSERT_CONVERSATION: &str = "INSERT INTO conversations (app_id, conversation_key, conversation_type, \
+     last_message_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (app_id, conversation_key) \
      DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at";
 /// Records a 1:1 conversation for both of its users.
-pub const INSERT_DIRECT: &str = "INSERT OR IGNORE INTO direct_conversations (app_id, uid, conversation_id, with_uid) \
+pub const INSERT_DIRECT: &str = "INSERT OR IGNORE INTO direct_conversations (app_id, uid, conversation_key, with_uid) \
      VALUES (?1, ?2, ?3, ?4), (?1, ?4, ?3, ?2)";
 
 /// The message `message` became when stored with `id`.
@@ -35,7 +36,7 @@ pub fn stored_message(id: i64, message: &NewMessage) -> Message {
     Message {
         id: id.to_string(),
         muid: message.muid.clone(),
-        conversation_id: message.conversation_id.clone(),
+        conversation_id: message.key().wire_id(),
         sender: message.sender.clone(),
         receiver: message.receiver.clone(),
         receiver_type: message.receiver_type,
@@ -59,9 +60,10 @@ pub async fn insert_message(
     app_id: &str,
     message: &NewMessage,
 ) -> StoreResult<(Message, bool)> {
+    let key = message.key().storage_key();
     let inserted: Option<i64> = sqlx::query_scalar(INSERT_MESSAGE)
         .bind(app_id)
-        .bind(&message.conversation_id)
+        .bind(&key)
         .bind(&message.sender)
         .bind(&message.receiver)
         .bind(message.receiver_type.as_str())
@@ -85,7 +87,7 @@ pub async fn insert_message(
     };
     sqlx::query(UPSERT_CONVERSATION)
         .bind(app_id)
-        .bind(&message.conversation_id)
+        .bind(&key)
         .bind(message.receiver_type.as_str())
         .bind(id)
         .bind(message.sent_at)
@@ -95,7 +97,7 @@ pub async fn insert_message(
         sqlx::query(INSERT_DIRECT)
             .bind(app_id)
             .bind(&message.sender)
-            .bind(&message.conversation_id)
+            .bind(&key)
             .bind(&message.receiver)
             .execute(&mut *conn)
             .await?;
@@ -113,41 +115,153 @@ async fn fetch_message(conn: &mut SqliteConnection, app_id: &str, id: i64) -> St
 }
 
 /// The conversations `uid` takes part in, as a SQL subquery with two binds (app id, uid).
-const PARTICIPANT_CONVERSATIONS: &str = "SELECT conversation_id FROM direct_conversations WHERE app_id = ?1 AND uid = ?2 \
-     UNION ALL SELECT 'group_' || guid FROM group_members WHERE app_id = ?1 AND uid = ?2";
+const PARTICIPANT_CONVERSATIONS: &str = "SELECT conversation_key FROM direct_conversations WHERE app_id = ?1 AND uid = ?2 \
+     UNION ALL SELECT 'g:' || guid FROM group_members WHERE app_id = ?1 AND uid = ?2";
 
-fn conversation_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ConversationRow> {
-    let conversation_type: String = row.get("conversation_type");
+/// A conversation row, or `None` when its key no longer parses (such a row is skipped, never an error
+/// for the whole list).
+fn conversation_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Option<ConversationRow>> {
+    let key: String = row.get("c_key");
+    let Some(key) = ConversationKey::from_storage(&key) else {
+        tracing::warn!(key, "conversation with an unreadable key skipped");
+        return Ok(None);
+    };
+    let conversation_type = match key {
+        ConversationKey::Direct(..) => ReceiverType::User,
+        ConversationKey::Group(_) => ReceiverType::Group,
+    };
     let last_message = match row.get::<Option<i64>, _>("id") {
         Some(_) => Some(rows::message(row)?),
         None => None,
     };
-    Ok(ConversationRow {
-        conversation_id: row.get("c_id"),
-        conversation_type: ReceiverType::parse(&conversation_type)
-            .ok_or_else(|| StoreError::Corrupt(format!("conversation_type {conversation_type}")))?,
+    Ok(Some(ConversationRow {
+        conversation_id: key.wire_id(),
+        conversation_type,
         with_id: row.get("with_id"),
+        key,
         last_message,
         unread: row.get::<i64, _>("unread") as u64,
         updated_at: row.get("c_updated_at"),
-    })
+    }))
 }
 
 /// The conversation-list query for `?1` app and `?2` uid, with an extra condition. The message columns
 /// come first so [`rows::message`] reads them by position.
 fn conversation_query(extra: &str) -> String {
     format!(
-        "SELECT {MESSAGE_COLUMNS}, c.conversation_id AS c_id, c.conversation_type, c.updated_at AS c_updated_at, \
-         COALESCE(d.with_uid, substr(c.conversation_id, 7)) AS with_id, \
-         (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_id = c.conversation_id \
+        "SELECT {MESSAGE_COLUMNS}, c.conversation_key AS c_key, c.updated_at AS c_updated_at, \
+         COALESCE(d.with_uid, substr(c.conversation_key, 3)) AS with_id, \
+         (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_key = c.conversation_key \
             AND x.id > COALESCE(r.read_id, 0) AND x.sender != ?2 AND x.deleted_at IS NULL \
             AND x.category != 'action') AS unread \
          FROM conversations c \
-         LEFT JOIN direct_conversations d ON d.app_id = ?1 AND d.uid = ?2 AND d.conversation_id = c.conversation_id \
-         LEFT JOIN read_marks r ON r.app_id = ?1 AND r.uid = ?2 AND r.conversation_id = c.conversation_id \
+         LEFT JOIN direct_conversations d ON d.app_id = ?1 AND d.uid = ?2 AND d.conversation_key = c.conversation_key \
+         LEFT JOIN read_marks r ON r.app_id = ?1 AND r.uid = ?2 AND r.conversation_key = c.conversation_key \
          LEFT JOIN messages m ON m.id = c.last_message_id \
-         WHERE c.app_id = ?1 AND c.conversation_id IN ({PARTICIPANT_CONVERSATIONS}) {extra}"
+         WHERE c.app_id = ?1 AND c.conversation_key IN ({PARTICIPANT_CONVERSATIONS}) {extra}"
     )
+}
+
+/// The part of a conversation a user may read: messages after `from` and up to `to`.
+#[derive(Debug, Clone)]
+struct ReadableRange {
+    key: String,
+    from: i64,
+    to: Option<i64>,
+}
+
+/// `uid`'s readable ranges that hold messages after `after`: each 1:1 conversation whole, and each period
+/// of group membership. Read from the conversation index, so it costs what the user takes part in.
+const READABLE_RANGES: &str = "SELECT d.conversation_key, 0, NULL FROM direct_conversations d \
+     JOIN conversations c ON c.app_id = d.app_id AND c.conversation_key = d.conversation_key \
+     WHERE d.app_id = ?1 AND d.uid = ?2 AND c.last_message_id > ?3 \
+     UNION ALL SELECT 'g:' || p.guid, p.from_id, p.to_id FROM membership_periods p \
+     JOIN conversations c ON c.app_id = p.app_id AND c.conversation_key = 'g:' || p.guid \
+     WHERE p.app_id = ?1 AND p.uid = ?2 AND c.last_message_id > max(p.from_id, ?3)";
+
+/// Adds `filter`'s conditions but the participant (category, type, sender, deleted, cursor), then the
+/// order and limit; true when the order is newest first.
+fn push_conditions(query: &mut QueryBuilder<'_, Sqlite>, filter: &MessageFilter) -> bool {
+    if let Some(category) = &filter.category {
+        query.push(" AND m.category = ").push_bind(category.clone());
+    }
+    if let Some(message_type) = &filter.message_type {
+        query.push(" AND m.message_type = ").push_bind(message_type.clone());
+    }
+    if let Some(sender) = &filter.sender {
+        query.push(" AND m.sender = ").push_bind(sender.clone());
+    }
+    if filter.hide_deleted {
+        query.push(" AND m.deleted_at IS NULL");
+    }
+    let newest_first = match filter.cursor {
+        Cursor::Before(id) => {
+            if let Some(id) = id {
+                query.push(" AND m.id < ").push_bind(id);
+            }
+            true
+        }
+        Cursor::After(id) => {
+            if let Some(id) = id {
+                query.push(" AND m.id > ").push_bind(id);
+            }
+            false
+        }
+        Cursor::BeforeTime(at) => {
+            query.push(" AND m.sent_at < ").push_bind(at);
+            true
+        }
+        Cursor::AfterTime(at) => {
+            query.push(" AND m.sent_at >= ").push_bind(at);
+            false
+        }
+    };
+    query.push(if newest_first { " ORDER BY m.id DESC" } else { " ORDER BY m.id ASC" });
+    query.push(" LIMIT ").push_bind(i64::from(filter.limit));
+    newest_first
+}
+
+/// Messages by `filter` for a participant: the page of each readable range (one indexed range scan each),
+/// merged, in one read transaction so no commit falls between them.
+async fn participant_messages(pool: &sqlx::SqlitePool, app_id: &str, uid: &str, filter: &MessageFilter) -> StoreResult<Vec<Message>> {
+    let after = match filter.cursor {
+        Cursor::After(Some(id)) => id,
+        _ => 0,
+    };
+    let mut tx = pool.begin().await?;
+    let rows = sqlx::query(READABLE_RANGES).bind(app_id).bind(uid).bind(after).fetch_all(&mut *tx).await?;
+    let wanted = filter.conversation_id.as_ref().map(ConversationKey::storage_key);
+    let ranges = rows
+        .iter()
+        .map(|r| ReadableRange { key: r.get(0), from: r.get(1), to: r.get(2) })
+        .filter(|r| wanted.as_ref().is_none_or(|w| *w == r.key));
+    let mut messages = Vec::new();
+    let mut newest_first = false;
+    for range in ranges {
+        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = "));
+        query.push_bind(app_id.to_owned());
+        query.push(" AND m.conversation_key = ").push_bind(range.key);
+        query.push(" AND m.id > ").push_bind(range.from);
+        if let Some(to) = range.to {
+            query.push(" AND m.id <= ").push_bind(to);
+        }
+        newest_first = push_conditions(&mut query, filter);
+        for row in query.build().fetch_all(&mut *tx).await? {
+            messages.push(rows::message(&row)?);
+        }
+    }
+    tx.commit().await?;
+    let id = |m: &Message| m.id.parse::<i64>().unwrap_or(0);
+    messages.sort_by_key(id);
+    messages.dedup_by_key(|m| id(m));
+    let limit = filter.limit as usize;
+    if newest_first {
+        let skip = messages.len().saturating_sub(limit);
+        messages.drain(..skip);
+    } else {
+        messages.truncate(limit);
+    }
+    Ok(messages)
 }
 
 #[async_trait]
@@ -181,69 +295,27 @@ impl MessageStore for SqliteStore {
     }
 
     async fn message(&self, app_id: &str, id: i64) -> StoreResult<Option<Message>> {
-        let mut conn = self.pool.acquire().await?;
-        fetch_message(&mut conn, app_id, id).await
+        // The messages of a conversation closed by a user's deletion (key `x:...`) are no one's to read.
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = ? AND m.id = ? AND substr(m.conversation_key, 1, 2) != 'x:'"
+        ))
+        .bind(app_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::message).transpose()
     }
 
     async fn list_messages(&self, app_id: &str, filter: &MessageFilter) -> StoreResult<Vec<Message>> {
+        if let Some(uid) = &filter.participant {
+            return participant_messages(&self.pool, app_id, uid, filter).await;
+        }
         let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = "));
         query.push_bind(app_id.to_owned());
         if let Some(conversation) = &filter.conversation_id {
-            query.push(" AND m.conversation_id = ").push_bind(conversation.clone());
+            query.push(" AND m.conversation_key = ").push_bind(conversation.storage_key());
         }
-        if let Some(uid) = &filter.participant {
-            query.push(" AND (m.conversation_id IN (SELECT conversation_id FROM direct_conversations WHERE app_id = ");
-            query.push_bind(app_id.to_owned()).push(" AND uid = ").push_bind(uid.clone());
-            query.push(" UNION ALL SELECT 'group_' || guid FROM group_members WHERE app_id = ");
-            query.push_bind(app_id.to_owned()).push(" AND uid = ").push_bind(uid.clone()).push(")");
-            if let Cursor::After(Some(after)) = filter.cursor {
-                // A group the user left after `after`: its messages up to the user's last removal.
-                query.push(
-                    " OR m.id <= (SELECT MAX(a.id) FROM messages a WHERE a.app_id = m.app_id \
-                     AND a.conversation_id = m.conversation_id AND a.category = 'action' \
-                     AND a.message_type = 'groupMember' AND a.id > ",
-                );
-                query.push_bind(after).push(" AND json_extract(a.data, '$.action') IN ('left', 'kicked', 'banned')");
-                query.push(" AND json_extract(a.data, '$.entities.on.uid') = ").push_bind(uid.clone()).push(")");
-            }
-            query.push(")");
-        }
-        if let Some(category) = &filter.category {
-            query.push(" AND m.category = ").push_bind(category.clone());
-        }
-        if let Some(message_type) = &filter.message_type {
-            query.push(" AND m.message_type = ").push_bind(message_type.clone());
-        }
-        if let Some(sender) = &filter.sender {
-            query.push(" AND m.sender = ").push_bind(sender.clone());
-        }
-        if filter.hide_deleted {
-            query.push(" AND m.deleted_at IS NULL");
-        }
-        let newest_first = match filter.cursor {
-            Cursor::Before(id) => {
-                if let Some(id) = id {
-                    query.push(" AND m.id < ").push_bind(id);
-                }
-                true
-            }
-            Cursor::After(id) => {
-                if let Some(id) = id {
-                    query.push(" AND m.id > ").push_bind(id);
-                }
-                false
-            }
-            Cursor::BeforeTime(at) => {
-                query.push(" AND m.sent_at < ").push_bind(at);
-                true
-            }
-            Cursor::AfterTime(at) => {
-                query.push(" AND m.sent_at >= ").push_bind(at);
-                false
-            }
-        };
-        query.push(if newest_first { " ORDER BY m.id DESC" } else { " ORDER BY m.id ASC" });
-        query.push(" LIMIT ").push_bind(i64::from(filter.limit));
+        let newest_first = push_conditions(&mut query, filter);
         let rows = query.build().fetch_all(&self.pool).await?;
         let mut messages = rows.iter().map(rows::message).collect::<StoreResult<Vec<_>>>()?;
         if newest_first {
@@ -302,7 +374,7 @@ impl MessageStore for SqliteStore {
 
     async fn conversations(&self, app_id: &str, uid: &str, page: PageRequest) -> StoreResult<(Vec<ConversationRow>, u64)> {
         let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM conversations c WHERE c.app_id = ?1 AND c.conversation_id IN ({PARTICIPANT_CONVERSATIONS})"
+            "SELECT COUNT(*) FROM conversations c WHERE c.app_id = ?1 AND c.conversation_key IN ({PARTICIPANT_CONVERSATIONS})"
         ))
         .bind(app_id)
         .bind(uid)
@@ -315,34 +387,46 @@ impl MessageStore for SqliteStore {
             .bind(page.offset())
             .fetch_all(&self.pool)
             .await?;
-        let list = rows.iter().map(conversation_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut list = Vec::with_capacity(rows.len());
+        for row in &rows {
+            list.extend(conversation_row(row)?);
+        }
         Ok((list, total as u64))
     }
 
-    async fn conversation(&self, app_id: &str, uid: &str, conversation_id: &str) -> StoreResult<Option<ConversationRow>> {
-        let row = sqlx::query(&conversation_query("AND c.conversation_id = ?3"))
+    async fn conversation(&self, app_id: &str, uid: &str, key: &ConversationKey) -> StoreResult<Option<ConversationRow>> {
+        let row = sqlx::query(&conversation_query("AND c.conversation_key = ?3"))
             .bind(app_id)
             .bind(uid)
-            .bind(conversation_id)
+            .bind(key.storage_key())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(conversation_row).transpose()
+        Ok(row.as_ref().map(conversation_row).transpose()?.flatten())
     }
 
-    async fn mark(&self, app_id: &str, uid: &str, conversation_id: &str, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {
+    async fn conversation_exists(&self, app_id: &str, key: &ConversationKey) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE app_id = ? AND conversation_key = ?")
+            .bind(app_id)
+            .bind(key.storage_key())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn mark(&self, app_id: &str, uid: &str, key: &ConversationKey, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {
         let sql = match kind {
             ReceiptKind::Read => {
-                "INSERT INTO read_marks (app_id, uid, conversation_id, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?4) \
-                 ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
+                "INSERT INTO read_marks (app_id, uid, conversation_key, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?4) \
+                 ON CONFLICT (app_id, uid, conversation_key) DO UPDATE SET \
                  read_id = max(read_id, excluded.read_id), delivered_id = max(delivered_id, excluded.delivered_id)"
             }
             ReceiptKind::Delivered => {
-                "INSERT INTO read_marks (app_id, uid, conversation_id, delivered_id) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (app_id, uid, conversation_id) DO UPDATE SET \
+                "INSERT INTO read_marks (app_id, uid, conversation_key, delivered_id) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (app_id, uid, conversation_key) DO UPDATE SET \
                  delivered_id = max(delivered_id, excluded.delivered_id)"
             }
         };
-        sqlx::query(sql).bind(app_id).bind(uid).bind(conversation_id).bind(message_id).execute(&self.pool).await?;
+        sqlx::query(sql).bind(app_id).bind(uid).bind(key.storage_key()).bind(message_id).execute(&self.pool).await?;
         // A moved mark may have queued receipt webhooks.
         self.deliveries.notify_one();
         Ok(())

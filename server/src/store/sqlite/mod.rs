@@ -27,6 +27,9 @@ use super::StoreError;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// A few connections of their own for what must answer while the main pool is busy: `/healthz`, and
+    /// the lookups every sign-in and request makes (apps, keys, tokens).
+    priority: SqlitePool,
     writer: writer::Writer,
     committed: Arc<Notify>,
     deliveries: Arc<Notify>,
@@ -46,20 +49,55 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32000");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        let open_err = |e: sqlx::Error| StoreError::Open(format!("{}: {e}", path.display()));
+        // Migrations run without the statement time-out: a large database may take a while once.
+        let migrating = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(open_err)?;
         sqlx::migrate!("./migrations")
-            .run(&pool)
+            .run(&migrating)
             .await
             .map_err(|e| StoreError::Open(format!("migrations: {e}")))?;
+        migrating.close().await;
+        let pool = timed_pool(8).connect_with(options.clone()).await.map_err(open_err)?;
+        let priority = timed_pool(2).connect_with(options).await.map_err(open_err)?;
+        // The file holds secrets: owner only, as are its WAL and shared-memory files.
+        for suffix in ["", "-wal", "-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::Open(format!("{}: {e}", Path::new(&file).display())))
+                }
+                _ => {}
+            }
+        }
         let committed = Arc::new(Notify::new());
         let deliveries = Arc::new(Notify::new());
         let writer = writer::Writer::start(path, committed.clone(), deliveries.clone())?;
-        Ok(Self { pool, writer, committed, deliveries, membership: Arc::new(AtomicU64::new(0)) })
+        Ok(Self { pool, priority, writer, committed, deliveries, membership: Arc::new(AtomicU64::new(0)) })
     }
+}
+
+/// The longest a pool connection runs statements for one use (a query, or a whole read transaction):
+/// past it SQLite interrupts the statement and the request fails, so one slow request cannot hold a
+/// connection for long.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A pool of `size` connections whose statements are interrupted past [`STATEMENT_TIMEOUT`] from the
+/// moment the connection is taken.
+fn timed_pool(size: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(size)
+        // A new connection is handed out without `before_acquire`.
+        .after_connect(|conn, _meta| Box::pin(async move { start_deadline(conn).await }))
+        .before_acquire(|conn, _meta| Box::pin(async move { start_deadline(conn).await.map(|()| true) }))
+}
+
+/// Interrupts `conn`'s statements from [`STATEMENT_TIMEOUT`] from now.
+async fn start_deadline(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let deadline = std::time::Instant::now() + STATEMENT_TIMEOUT;
+    conn.lock_handle().await?.set_progress_handler(10_000, move || std::time::Instant::now() < deadline);
+    Ok(())
 }
 
 impl SqliteStore {

@@ -1,6 +1,6 @@
 //! Turning rows into API types, and JSON columns to and from text.
 
-use confab_protocol::ids::group_conversation_id;
+use confab_protocol::ids::{group_conversation_id, ConversationKey};
 use confab_protocol::rest::groups::{Group, GroupType};
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
 use confab_protocol::rest::users::User;
@@ -15,7 +15,7 @@ pub const USER_COLUMNS: &str = "u.uid, u.name, u.avatar, u.link, u.role, u.statu
      u.last_active_at, u.created_at, u.updated_at, u.deactivated_at";
 
 /// Columns [`message`] reads, in order.
-pub const MESSAGE_COLUMNS: &str = "m.id, m.muid, m.conversation_id, m.sender, m.receiver, m.receiver_type, \
+pub const MESSAGE_COLUMNS: &str = "m.id, m.muid, m.conversation_key, m.sender, m.receiver, m.receiver_type, \
      m.category, m.message_type, m.data, m.tags, m.sent_at, m.updated_at, m.edited_at, m.edited_by, \
      m.deleted_at, m.deleted_by";
 
@@ -70,13 +70,20 @@ pub fn message(row: &SqliteRow) -> StoreResult<Message> {
     let receiver_type: String = row.get(5);
     let category: String = row.get(6);
     let data: String = row.get(8);
+    let receiver_type = ReceiverType::parse(&receiver_type).ok_or_else(|| corrupt("receiver_type", receiver_type))?;
+    let (sender, receiver): (String, String) = (row.get(3), row.get(4));
+    // The wire id follows from the message's structure, like its stored key.
+    let conversation = match receiver_type {
+        ReceiverType::User => ConversationKey::direct(&sender, &receiver),
+        ReceiverType::Group => ConversationKey::group(&receiver),
+    };
     Ok(Message {
         id: row.get::<i64, _>(0).to_string(),
         muid: row.get(1),
-        conversation_id: row.get(2),
-        sender: row.get(3),
-        receiver: row.get(4),
-        receiver_type: ReceiverType::parse(&receiver_type).ok_or_else(|| corrupt("receiver_type", receiver_type))?,
+        conversation_id: conversation.wire_id(),
+        sender,
+        receiver,
+        receiver_type,
         category: Category::parse(&category).ok_or_else(|| corrupt("category", category))?,
         message_type: row.get(7),
         data: serde_json::from_str::<MessageData>(&data).map_err(|e| corrupt("data", e))?,

@@ -157,12 +157,13 @@ fn write_one(tx: &rusqlite::Transaction<'_>, app_id: &str, m: &NewMessage) -> Re
     if let Some(refusal) = check(tx, app_id, m)? {
         return Ok(Written::Refused(refusal));
     }
+    let key = m.key().storage_key();
     let inserted: Option<i64> = tx
         .prepare_cached(INSERT_MESSAGE)?
         .query_row(
             params![
                 app_id,
-                m.conversation_id,
+                key,
                 m.sender,
                 m.receiver,
                 m.receiver_type.as_str(),
@@ -180,9 +181,9 @@ fn write_one(tx: &rusqlite::Transaction<'_>, app_id: &str, m: &NewMessage) -> Re
         let id = tx.prepare_cached(MESSAGE_BY_MUID)?.query_row(params![app_id, m.sender, m.muid], |row| row.get(0))?;
         return Ok(Written::Stored { id, created: false });
     };
-    tx.prepare_cached(UPSERT_CONVERSATION)?.execute(params![app_id, m.conversation_id, m.receiver_type.as_str(), id, m.sent_at])?;
+    tx.prepare_cached(UPSERT_CONVERSATION)?.execute(params![app_id, key, m.receiver_type.as_str(), id, m.sent_at])?;
     if m.receiver_type == ReceiverType::User {
-        tx.prepare_cached(INSERT_DIRECT)?.execute(params![app_id, m.sender, m.conversation_id, m.receiver])?;
+        tx.prepare_cached(INSERT_DIRECT)?.execute(params![app_id, m.sender, key, m.receiver])?;
     }
     Ok(Written::Stored { id, created: true })
 }
