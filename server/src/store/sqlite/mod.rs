@@ -13,6 +13,9 @@ mod social;
 mod users;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
