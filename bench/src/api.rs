@@ -128,9 +128,27 @@ impl Api {
     /// `POST /v3/messages` as `sender`: a text message to user `receiver` with client id `muid`. Returns the
     /// message id, on HTTP 200 only.
     pub async fn send_text(&self, sender: &str, receiver: &str, text: &str, muid: &str) -> Result<String, Failure> {
+        self.send_text_to(sender, receiver, "user", text, muid).await
+    }
+
+    /// `POST /v3/messages` as `sender`: a text message to group `guid` with client id `muid`. Returns the
+    /// message id, on HTTP 200 only.
+    pub async fn send_group_text(&self, sender: &str, guid: &str, text: &str, muid: &str) -> Result<String, Failure> {
+        self.send_text_to(sender, guid, "group", text, muid).await
+    }
+
+    /// `POST /v3/messages` as `sender` to `receiver` of `receiver_type` (`user` or `group`).
+    async fn send_text_to(
+        &self,
+        sender: &str,
+        receiver: &str,
+        receiver_type: &str,
+        text: &str,
+        muid: &str,
+    ) -> Result<String, Failure> {
         let body = json!({
             "receiver": receiver,
-            "receiverType": "user",
+            "receiverType": receiver_type,
             "category": "message",
             "type": "text",
             "data": {"text": text},
@@ -138,6 +156,32 @@ impl Api {
         });
         let request = self.request(reqwest::Method::POST, "/messages", Some(sender)).json(&body);
         call::<MessageRef>(request).await.map(|message| message.id)
+    }
+
+    /// `POST /v3/auth/guest` with the auth-only key: signs in a new guest and returns its session token.
+    pub async fn guest(&self) -> Result<String, Failure> {
+        let request = self
+            .client
+            .post(format!("{}/v3/auth/guest", self.base))
+            .header("appid", &self.credentials.app_id)
+            .header("apikey", &self.credentials.auth_key)
+            .json(&json!({}));
+        let session: CreatedUser = call(request).await?;
+        session.auth_token.ok_or_else(|| Failure("200 without authToken".into()))
+    }
+
+    /// `GET /v3/messages?affix=append&id={after}&limit={limit}` with the session token `token`: the user's
+    /// messages after `after`, oldest first.
+    pub async fn messages_after(&self, token: &str, after: &str, limit: u32) -> Result<Vec<MessageRef>, Failure> {
+        let query = [("affix", "append".to_owned()), ("id", after.to_owned()), ("limit", limit.to_string())];
+        let request = self
+            .client
+            .get(format!("{}/v3/messages", self.base))
+            .header("appid", &self.credentials.app_id)
+            .header("authtoken", token)
+            .query(&query);
+        let (status, body) = exchange(request).await?;
+        parse::<PageBody>(status, &body).map(|page| page.data)
     }
 
     /// `GET /v3/users/{other}/messages` as `me`: up to `limit` messages of the 1:1 conversation after message

@@ -22,6 +22,9 @@ pub struct Cli {
     /// Options of the `realtime` scenario.
     #[command(flatten)]
     pub realtime: RealtimeArgs,
+    /// Options of the `catch-up` scenario.
+    #[command(flatten)]
+    pub catch_up: CatchUpArgs,
 }
 
 impl Cli {
@@ -40,6 +43,9 @@ pub enum Scenario {
     /// Users send 1:1 text messages over the REST API; then a SIGKILL and a check that every acknowledged
     /// message survived.
     RestSend,
+    /// A new visitor's catch-up (REST page and WebSocket `caughtUp`) and a member's resume, in an app with one
+    /// big public group, at 1,000 and at 10,000 messages.
+    CatchUp,
 }
 
 impl Scenario {
@@ -48,6 +54,7 @@ impl Scenario {
         match self {
             Self::Realtime => "realtime",
             Self::RestSend => "rest-send",
+            Self::CatchUp => "catch-up",
         }
     }
 }
@@ -114,6 +121,24 @@ impl RestSendArgs {
     /// The number of 1:1 conversations.
     pub fn pairs(&self) -> usize {
         self.users / 2
+    }
+}
+
+/// Options of the `catch-up` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct CatchUpArgs {
+    /// Samples of each catch-up figure at each size (a fresh guest each for the new visitor's).
+    #[arg(long, default_value_t = 20)]
+    pub samples: usize,
+}
+
+impl CatchUpArgs {
+    /// Checks the options that clap cannot; the error names the flag.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.samples == 0 || self.samples > 1000 {
+            return Err(format!("--samples {}: use 1 to 1000", self.samples));
+        }
+        Ok(())
     }
 }
 
@@ -252,6 +277,14 @@ mod tests {
         assert_eq!(cli.scenario, Scenario::RestSend);
         let args = cli.rest_send_args();
         assert_eq!((args.users, args.seconds), (10, 3.0));
+    }
+
+    #[test]
+    fn catch_up_takes_its_samples() {
+        let cli = parse(&["--scenario", "catch-up"]);
+        assert_eq!((cli.scenario, cli.catch_up.samples), (Scenario::CatchUp, 20));
+        assert!(cli.catch_up.validate().is_ok());
+        assert!(parse(&["--samples", "0"]).catch_up.validate().unwrap_err().contains("--samples"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod durability;
 mod outcome;
 mod procfs;
 mod realtime;
+mod scenario_catch_up;
 mod scenario_rest_send;
 mod server;
 mod stats;
@@ -29,6 +30,7 @@ async fn main() -> ExitCode {
         match cli.scenario {
             Scenario::Realtime => cli.realtime.validate(&cli.window)?,
             Scenario::RestSend => cli.rest_send_args().validate()?,
+            Scenario::CatchUp => cli.catch_up.validate()?,
         }
         let server_bin = match &cli.server_bin {
             Some(bin) => bin.clone(),
@@ -37,6 +39,7 @@ async fn main() -> ExitCode {
         match cli.scenario {
             Scenario::Realtime => realtime::run(&cli.realtime, &cli.window, &server_bin).await,
             Scenario::RestSend => scenario_rest_send::run(&cli.rest_send_args(), &server_bin).await,
+            Scenario::CatchUp => scenario_catch_up::run(&cli.catch_up, &server_bin).await,
         }
     };
     // Ctrl-C drops the run: the server is killed and the temporary data directory removed on the way out.

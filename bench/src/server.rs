@@ -58,6 +58,8 @@ pub struct AppCredentials {
     pub app_id: String,
     /// The REST API key, sent as the `apikey` header.
     pub api_key: String,
+    /// The auth-only key (signs users in: `POST /v3/auth/guest`), sent as the `apikey` header too.
+    pub auth_key: String,
 }
 
 /// A new temporary data directory (removed when dropped) with an app in it, and the server started on it.
@@ -101,11 +103,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `serve` on `data_dir`, on a free loopback port, without the widget and without the rate limit,
-    /// and waits for it to print its address.
+    /// Starts `serve` on `data_dir`, on a free loopback port, without the widget and without the rate limits
+    /// (per key or token, per address for the auth-only key, on guest sign-ins), and waits for it to print
+    /// its address.
     pub async fn start(bin: &Path, data_dir: &Path) -> Result<Self, String> {
         let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--data-dir"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
+            .args(["--public-key-rate-limit", "0", "--guests-per-address", "0", "--guests-per-app", "0"])
+            .arg("--data-dir")
             .arg(data_dir)
             .arg("--widget-dir")
             .arg(data_dir.join("none"))

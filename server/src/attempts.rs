@@ -34,7 +34,10 @@ pub fn shared() -> &'static Attempts {
     SHARED.get_or_init(Attempts::default)
 }
 
+/// Guesses in the window, oldest first: (guess id, when).
 type GuessLog = VecDeque<(u64, Instant)>;
+/// Adds in the window, oldest first: (grant id, when, users).
+type AddLog = VecDeque<(u64, Instant, u32)>;
 
 /// Wrong-guess logs and add logs of this node.
 #[derive(Debug, Default)]
@@ -45,17 +48,17 @@ pub struct Attempts {
 
 #[derive(Debug, Default)]
 struct Guesses {
-    /// (app, guid, uid) → the guesses in the window, oldest first.
+    /// (app, guid, uid) → the guesses in the window.
     per_user: HashMap<(String, String, String), GuessLog>,
-    /// (app, guid) → the guesses in the window, oldest first.
+    /// (app, guid) → the guesses in the window.
     per_group: HashMap<(String, String), GuessLog>,
     next_id: u64,
 }
 
 #[derive(Debug, Default)]
 struct Adds {
-    /// (app, uid) → (grant id, when, users) in the window, oldest first.
-    per_user: HashMap<(String, String), VecDeque<(u64, Instant, u32)>>,
+    /// (app, uid) → the adds in the window.
+    per_user: HashMap<(String, String), AddLog>,
     next_id: u64,
 }
 
@@ -251,7 +254,7 @@ mod tests {
         assert_eq!(g.granted, 10, "5 of the first 25 were not made");
         limits.settle_adds(g, 10);
         let g = limits.reserve_adds("app", "alice", 1, 30, t0 + Duration::from_secs(120));
-        assert_eq!((g.granted, g.retry_after_secs), (0, ADD_WINDOW.as_secs()));
+        assert_eq!((g.granted, g.retry_after_secs), (0, ADD_WINDOW.as_secs() - 120), "until the first add is 24 hours old");
         limits.settle_adds(g, 0);
         // Others, and the unlimited setting, are not affected.
         assert_eq!(limits.reserve_adds("app", "bob", 25, 30, t0).granted, 25);

@@ -15,8 +15,9 @@ before(async () => {
   browser = await launchBrowser();
   const { appId, authKey } = server.credentials;
   app = { appID: appId, region: "local", authKey };
-  await rest(server, "POST", "/users", { uid: "sam", name: "Sam Reed" });
-  await rest(server, "POST", "/users", { uid: "tia", name: "Tia Park" });
+  // Made as uid sign-in makes users (the demo app's is open), so the pages sign them in by uid.
+  await rest(server, "POST", "/auth/uid", { uid: "sam", user: { name: "Sam Reed" } });
+  await rest(server, "POST", "/auth/uid", { uid: "tia", user: { name: "Tia Park" } });
   await rest(server, "POST", "/messages", { receiver: "sam", receiverType: "user", type: "text", data: { text: "Welcome! See https://example.com" } }, "tia");
 });
 after(async () => {

@@ -44,8 +44,9 @@ async function say(frame, text) {
   await box.press("Enter");
 }
 
+/** Makes a user as uid sign-in does (the demo app's uid sign-in is open), so the page can sign them in by uid. */
 async function user(uid, name) {
-  await rest(server, "POST", "/users", { uid, name });
+  await rest(server, "POST", "/auth/uid", { uid, user: { name } });
 }
 
 describe("two visitors chatting live", () => {
@@ -363,6 +364,81 @@ describe("a remembered guest", () => {
     assert.deepEqual(await page.evaluate(() => window.__events), [], "the panel stays closed");
     await page.getByRole("button", { name: "Open chat (1 unread)" }).click();
     await frame.getByRole("log").getByText("Yes! Sorry for the wait.").waitFor();
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
+
+/** Resolves once `condition()` holds, checking every 50 ms for up to `ms`. */
+async function until(condition, what, ms = 10000) {
+  for (const end = Date.now() + ms; !condition(); ) {
+    assert.ok(Date.now() < end, `timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
+
+describe("resuming", () => {
+  test("a new visitor's socket does not ask to resume", async () => {
+    const page = await newPage(browser, { width: 900, height: 700 });
+    // Every socket passes through here: its first frame (the auth frame) is kept, and so are the ids of the
+    // messages it receives.
+    const auths = [];
+    const received = [];
+    await page.context().routeWebSocket(/\/v3\/ws$/, (ws) => {
+      const upstream = ws.connectToServer();
+      let first = true;
+      ws.onMessage((message) => {
+        if (first) auths.push(JSON.parse(String(message)));
+        first = false;
+        upstream.send(message);
+      });
+      upstream.onMessage((message) => {
+        const frame = JSON.parse(String(message));
+        if (frame.type === "message") received.push(Number(frame.message.id));
+        ws.send(message);
+      });
+    });
+    const config = { ...app, mode: "guest", user: { name: "Fresh Visitor" }, chatType: "user", defaultChatID: "faq-bot" };
+    await page.goto(pageURL("fresh-guest-socket", config));
+    const frame = frameOf(page);
+    await frame.getByRole("textbox", { name: "Message" }).waitFor();
+    await until(() => auths.length === 1, "the first auth frame");
+    assert.equal(auths[0].type, "auth");
+    assert.ok(!("lastMessageId" in auths[0]), `a new guest asks to resume: ${JSON.stringify(auths[0])}`);
+
+    // Once there are messages, the next sign-in resumes after the newest.
+    await say(frame, "hello there");
+    await frame.getByRole("log").getByText(/Hello! I'm the Confab FAQ bot/).waitFor();
+    await page.waitForFunction(() => localStorage.length === 1);
+    const newest = Math.max(...received);
+    await page.reload();
+    await frame.getByRole("log").getByText(/Hello! I'm the Confab FAQ bot/).waitFor();
+    await until(() => auths.length === 2, "the auth frame after the reload");
+    assert.equal(auths[1].type, "auth");
+    assert.equal(auths[1].lastMessageId, String(newest), "resumes after the newest message");
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
+
+describe("the new-conversation picker", () => {
+  test("the new-conversation picker shows only the users the visitor may see", async () => {
+    // An agent (a role everyone may see), a user with the default role, and another guest.
+    await rest(server, "POST", "/users", { uid: "agent-ann", name: "Ann Agent", role: "agent" });
+    await rest(server, "POST", "/users", { uid: "secret-sam", name: "Sam Secret", role: "default" });
+    const other = (await rest(server, "POST", "/auth/guest", { user: { name: "Other Guest" } })).data.user;
+    const { page, frame } = await visit("picker-guest", { ...app, mode: "guest", user: { name: "Picking Guest" } });
+    await frame.getByRole("button", { name: "New conversation" }).click();
+    const picker = frame.locator(".picker");
+    const people = picker.locator("ul").first();
+    await people.getByRole("button", { name: "Ann Agent" }).waitFor();
+    // Both lists are in once the loading line is hidden.
+    await picker.locator(":scope > .empty").waitFor({ state: "hidden" });
+    const names = await people.locator(".conversation-name").allTextContents();
+    assert.ok(names.includes("Ann Agent"), `the agent is listed: ${names}`);
+    assert.ok(!names.includes("Sam Secret"), `a user with the default role and no conversation is listed: ${names}`);
+    assert.ok(!names.includes(other.name), `another guest is listed: ${names}`);
+    assert.equal(await picker.getByRole("button", { name: other.name }).count(), 0);
     assert.deepEqual(page.pageErrors, []);
     await page.close();
   });

@@ -202,7 +202,9 @@ pub(super) fn add_limit_reached_for(state: &AppState, uid: &str) -> ApiError {
     err
 }
 
-/// Creates a group. The owner (a session's user, or `owner` with the REST API key) joins as admin.
+/// Creates a group. The owner (a session's user, or `owner` with the REST API key) joins as admin. A user
+/// creating it with a member who blocked them or whom they blocked is refused (403 `ERR_BLOCKED_RECEIVER`),
+/// and a session whose members would pass its daily allowance too (429 `ERR_GROUP_ADD_LIMIT_REACHED`).
 #[utoipa::path(post, path = "/groups", tag = "groups", request_body = CreateGroup,
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<CreateGroup>) -> ApiResult<Json<Data<Group>>> {

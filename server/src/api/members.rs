@@ -1,9 +1,12 @@
 //! Group members: add (the four lists, at most 25 a call, a result per uid), list, change scope, kick,
 //! join and leave, ban, unban and list bans. Each change is recorded as an `action` message.
+//!
+//! Adding respects blocks and the session's daily allowance (see [`super::groups`]); joining a password
+//! group is limited to a few wrong passwords per user and per group ([`crate::attempts`]).
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use confab_protocol::api_error::ApiErrorCode;
+use confab_protocol::api_error::{ApiErrorCode, ErrorDetails};
 use confab_protocol::limits::MAX_MEMBERS_PER_CALL;
 use confab_protocol::rest::groups::{BannedUser, ChangeScope, Group, GroupMember, GroupType, JoinGroup, MemberLists, MemberScope};
 use confab_protocol::rest::messages::Message;
@@ -13,16 +16,19 @@ use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::groups::{access, member_action, not_joined, GroupAccess};
+use super::groups::{
+    access, add_limit_reached, add_limit_reached_for, member_action, not_blocked, not_joined, reserve_adds, settle_adds, GroupAccess,
+};
 use super::{data, page_meta, page_request, uid_result};
 use crate::apps::now_secs;
+use crate::attempts;
 use crate::auth::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::policy::GroupAction;
-use crate::secrets::password_matches;
+use crate::secrets::{check_password_blocking, password_hash_blocking, PasswordCheck};
 use crate::state::AppState;
-use crate::store::MemberChange;
+use crate::store::{GroupPatch, MemberChange};
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -55,7 +61,11 @@ async fn member_scope(state: &AppState, app_id: &str, guid: &str, uid: &str) -> 
 }
 
 /// Adds members and bans users: `admins`, `moderators`, `participants`, `usersToBan`, at most 25 in all.
-/// Answers a result per uid.
+/// Answers a result per uid. A user acting (a session, or `onBehalfOf`) does not add a user who blocked
+/// them or whom they blocked (`ERR_BLOCKED_RECEIVER` for that uid). A session adds at most the server's
+/// `--group-adds-per-day` users in a rolling 24 hours: the uids past it get `ERR_GROUP_ADD_LIMIT_REACHED`,
+/// and a call that could add nobody because of it is refused as a whole (429, same code, `Retry-After`,
+/// nothing done). The REST API key has no such limit.
 #[utoipa::path(post, path = "/groups/{guid}/members", tag = "members", params(("guid" = String, Path, description = "The group's guid")), request_body = MemberLists,
     responses((status = 200, body = Data<BTreeMap<String, UidResult>>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn add_members(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MemberLists>) -> ApiResult<Json<Data<BTreeMap<String, UidResult>>>> {
@@ -80,11 +90,31 @@ async fn add_members(caller: Caller, State(state): State<AppState>, Path(guid): 
             requests.push((uid, scope));
         }
     }
+    let adds = requests.iter().filter(|(_, scope)| scope.is_some()).count();
+    let grant = reserve_adds(&state, &caller, adds);
+    if let Some(err) = grant.as_ref().filter(|g| g.granted == 0).map(|g| add_limit_reached(&state, g)) {
+        settle_adds(grant, 0);
+        return Err(err);
+    }
+    // Adds that fail (unknown uid, blocked, already a member) do not use the allowance.
+    let allowed = grant.as_ref().map_or(usize::MAX, |g| g.granted as usize);
+    let mut made = 0;
     let mut results = BTreeMap::new();
     for (uid, scope) in requests {
-        let result = uid_result(add_one(&state, app_id, &group, &guid, &uid, scope).await)?;
-        results.insert(uid, result);
+        let outcome = match scope {
+            Some(_) if made >= allowed => Err(add_limit_reached_for(&state, &uid)),
+            _ => add_one(&state, app_id, &group, &guid, &uid, scope).await,
+        };
+        made += usize::from(scope.is_some() && outcome.is_ok());
+        match uid_result(outcome) {
+            Ok(result) => results.insert(uid, result),
+            Err(err) => {
+                settle_adds(grant, made);
+                return Err(err);
+            }
+        };
     }
+    settle_adds(grant, made);
     Ok(data(results))
 }
 
@@ -102,6 +132,7 @@ async fn add_one(state: &AppState, app_id: &str, group: &GroupAccess, guid: &str
             if state.store.is_banned(app_id, guid, uid).await? {
                 return Err(banned_error());
             }
+            not_blocked(state, app_id, group.actor.uid(), uid).await?;
             (MemberChange::Join { uid: uid.into(), scope }, "added", Some(json!({"scope": scope.as_str()})))
         }
         None => {
@@ -163,6 +194,9 @@ async fn kick_member(caller: Caller, State(state): State<AppState>, Path((guid, 
 }
 
 /// Joins a public group, or a password group with its password. Private groups are joined by invitation.
+/// Wrong passwords are limited per user and group, and per group for all users together, over a sliding
+/// window; past either limit the group's password joins are refused with 429 `ERR_TOO_MANY_REQUESTS` and
+/// `Retry-After`, the right password too.
 #[utoipa::path(post, path = "/groups/{guid}/join", tag = "members", params(("guid" = String, Path, description = "The group's guid")), request_body = JoinGroup,
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<JoinGroup>) -> ApiResult<Json<Data<Group>>> {
@@ -183,10 +217,28 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
             return Err(ApiError::forbidden(ApiErrorCode::ErrGroupJoinNotAllowed, "a private group is joined by invitation only"))
         }
         GroupType::Password => {
-            let stored = record.password_hash.as_deref().unwrap_or("");
-            if !body.password.as_deref().is_some_and(|p| password_matches(p, stored)) {
-                return Err(ApiError::forbidden(ApiErrorCode::ErrGroupWrongPassword, "the group's password does not match")
-                    .with_field("password"));
+            let wrong = || {
+                ApiError::forbidden(ApiErrorCode::ErrGroupWrongPassword, "the group's password does not match").with_field("password")
+            };
+            let Some(password) = body.password.filter(|p| !p.is_empty()) else { return Err(wrong()) };
+            // Counted as wrong from here until it proves right, so a burst of guesses cannot pass the
+            // check all at once.
+            let guess = attempts::shared().begin_guess(app_id, &guid, &uid, std::time::Instant::now()).map_err(|retry_after_secs| {
+                ApiError::Limited {
+                    code: ApiErrorCode::ErrTooManyRequests,
+                    message: format!("too many wrong passwords for this group; retry in {retry_after_secs} s"),
+                    details: ErrorDetails { field: Some("password".into()), limit: None },
+                    retry_after_secs,
+                }
+            })?;
+            let stored = record.password_hash.clone().unwrap_or_default();
+            let check = check_password_blocking(password.clone(), stored.clone()).await;
+            if !check.is_right() {
+                return Err(wrong());
+            }
+            attempts::shared().forgive(guess);
+            if check == PasswordCheck::RightButRehash {
+                upgrade_password_hash(&state, app_id, &guid, &stored, password).await;
             }
         }
     }
@@ -194,6 +246,28 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
     let change = MemberChange::Join { uid: uid.clone(), scope: MemberScope::Participant };
     state.store.change_member(app_id, &guid, &change, &message, now_secs()).await?;
     Ok(data(access(&state, &caller, &guid).await?.view()))
+}
+
+/// Replaces a password group's old salted SHA-256 hash `old` with an argon2id hash of `password` (just
+/// checked against it). Skipped when the stored hash is no longer `old` (an admin changed the password or
+/// the type meanwhile); a failure is logged and the join goes on.
+async fn upgrade_password_hash(state: &AppState, app_id: &str, guid: &str, old: &str, password: String) {
+    let new_hash = password_hash_blocking(password).await;
+    let still_old = match state.store.group(app_id, guid).await {
+        Ok(Some(record)) => record.group.group_type == GroupType::Password && record.password_hash.as_deref() == Some(old),
+        Ok(None) => false,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not re-read a group to upgrade its password hash");
+            false
+        }
+    };
+    if !still_old {
+        return;
+    }
+    let patch = GroupPatch { group_type: Some((GroupType::Password, Some(new_hash))), ..GroupPatch::default() };
+    if let Err(err) = state.store.update_group(app_id, guid, &patch, now_secs()).await {
+        tracing::warn!(error = %err, "could not store a group's upgraded password hash");
+    }
 }
 
 /// Leaves a group.
