@@ -1,13 +1,15 @@
-//! Static files served compressed and cacheable: each [`Asset`] keeps its bytes, compresses itself to
-//! brotli and gzip on first demand, and answers with the encoding the client accepts, an `ETag`, and the
-//! cache policy its kind calls for.
+//! Static files served compressed and cacheable: each [`Asset`] keeps its bytes and their brotli and
+//! gzip forms (precompressed when the widget was built, see [`crate::compress`], else made quickly when
+//! the server loads), and answers with the encoding the client accepts, an `ETag`, and the cache policy its
+//! kind calls for. Nothing is compressed while a request waits.
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::sync::OnceLock;
+use std::path::Path;
+
+use crate::compress;
 
 /// How long browsers and proxies may keep a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,20 +44,14 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// The best encoding `accept_encoding` allows, brotli first; with `brotli_ready` false, gzip before
-    /// brotli (a large file's brotli is still being made: nobody waits for it).
-    pub fn negotiate_ready(accept_encoding: Option<&str>, brotli_ready: bool) -> Self {
-        match Self::negotiate(accept_encoding) {
-            Self::Brotli if !brotli_ready => match Self::negotiate(accept_encoding.map(|v| v.replace("br", "x-none")).as_deref()) {
-                Self::Identity => Self::Brotli,
-                other => other,
-            },
-            chosen => chosen,
-        }
-    }
-
     /// The best encoding `accept_encoding` allows, brotli first.
     pub fn negotiate(accept_encoding: Option<&str>) -> Self {
+        Self::negotiate_among(accept_encoding, true, true)
+    }
+
+    /// The best encoding `accept_encoding` allows among those the asset has (`brotli`, `gzip`), brotli
+    /// first; identity when none fits.
+    pub fn negotiate_among(accept_encoding: Option<&str>, brotli: bool, gzip: bool) -> Self {
         let accepts = |name: &str| {
             accept_encoding.is_some_and(|value| {
                 value.split(',').any(|item| {
@@ -68,9 +64,9 @@ impl Encoding {
                 })
             })
         };
-        if accepts("br") {
+        if brotli && accepts("br") {
             Self::Brotli
-        } else if accepts("gzip") {
+        } else if gzip && accepts("gzip") {
             Self::Gzip
         } else {
             Self::Identity
@@ -86,8 +82,21 @@ impl Encoding {
     }
 }
 
-/// Files at least this large are not brotli-compressed while a request waits.
-const LARGE_BYTES: usize = 64 * 1024;
+/// How a compressed form was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    /// At the best settings, when the widget was built (`widget compress`).
+    Best,
+    /// Quickly, when the server loaded (the precompressed form was missing or stale).
+    Quick,
+}
+
+/// A compressed form of an asset.
+#[derive(Debug)]
+struct Encoded {
+    bytes: Bytes,
+    quality: Quality,
+}
 
 /// One static file.
 #[derive(Debug)]
@@ -97,14 +106,13 @@ pub struct Asset {
     cache: CachePolicy,
     etag: String,
     extra_headers: Vec<(header::HeaderName, HeaderValue)>,
-    brotli: OnceLock<Bytes>,
-    gzip: OnceLock<Bytes>,
-    /// A large file's zopfli gzip, made after the rest (seconds); served instead of `gzip` once ready.
-    gzip_best: OnceLock<Bytes>,
+    brotli: Option<Encoded>,
+    gzip: Option<Encoded>,
 }
 
 impl Asset {
-    /// An asset of `content_type` with `body`, cached per `cache`.
+    /// An asset of `content_type` with `body`, cached per `cache`, served as is until compressed forms are
+    /// added.
     pub fn new(body: Vec<u8>, content_type: &'static str, cache: CachePolicy) -> Self {
         let digest = Sha256::digest(&body);
         let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
@@ -114,9 +122,8 @@ impl Asset {
             cache,
             etag,
             extra_headers: Vec::new(),
-            brotli: OnceLock::new(),
-            gzip: OnceLock::new(),
-            gzip_best: OnceLock::new(),
+            brotli: None,
+            gzip: None,
         }
     }
 
@@ -126,51 +133,71 @@ impl Asset {
         self
     }
 
+    /// Adds the body's `encoding` form, `bytes`, made with `quality`.
+    pub fn with_encoded(mut self, encoding: Encoding, bytes: Vec<u8>, quality: Quality) -> Self {
+        let form = Some(Encoded { bytes: bytes.into(), quality });
+        match encoding {
+            Encoding::Brotli => self.brotli = form,
+            Encoding::Gzip => self.gzip = form,
+            Encoding::Identity => {}
+        }
+        self
+    }
+
+    /// Adds the compressed forms: each precompressed sibling of `path` that holds this body (see
+    /// [`compress`]), and for those missing, a quick form of each encoding in `quick` (none for the
+    /// others). A type not worth compressing gets none.
+    pub fn with_precompressed(mut self, path: &Path, quick: &[Encoding]) -> Self {
+        if !compress::compressible(self.content_type) {
+            return self;
+        }
+        for encoding in compress::PRECOMPRESSED {
+            self = match compress::read_fresh(path, encoding, &self.body) {
+                Some(bytes) => self.with_encoded(encoding, bytes, Quality::Best),
+                None if quick.contains(&encoding) => {
+                    let bytes = compress::quick(encoding, &self.body);
+                    self.with_encoded(encoding, bytes, Quality::Quick)
+                }
+                None => self,
+            };
+        }
+        self
+    }
+
+    /// Whether the asset has its brotli and gzip forms at the best settings (or is not worth compressing).
+    pub fn fully_compressed(&self) -> bool {
+        !compress::compressible(self.content_type)
+            || [&self.brotli, &self.gzip].iter().all(|form| form.as_ref().is_some_and(|f| f.quality == Quality::Best))
+    }
+
     /// The uncompressed bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.body
     }
 
-    /// The bytes in `encoding`, compressing (once) on first demand.
-    pub fn encoded(&self, encoding: Encoding) -> Bytes {
+    /// The bytes in `encoding`, if the asset has that form.
+    pub fn encoded(&self, encoding: Encoding) -> Option<&Bytes> {
         match encoding {
-            Encoding::Identity => self.body.clone(),
-            Encoding::Brotli => self.brotli.get_or_init(|| brotli_compress(&self.body).into()).clone(),
-            Encoding::Gzip => match self.gzip_best.get() {
-                Some(best) => best.clone(),
-                None => self.gzip.get_or_init(|| gzip_compress(&self.body).into()).clone(),
-            },
-        }
-    }
-
-    /// Makes a large file's zopfli gzip (small files get it at once, see [`gzip_compress`]).
-    pub fn precompress_best(&self) {
-        if compressible(self.content_type) && self.body.len() >= LARGE_BYTES {
-            self.gzip_best.get_or_init(|| zopfli_compress(&self.body).into());
-        }
-    }
-
-    /// Compresses the asset with gzip now (fast), or with brotli (slow on large files).
-    pub fn precompress(&self, encoding: Encoding) {
-        if compressible(self.content_type) {
-            self.encoded(encoding);
+            Encoding::Identity => Some(&self.body),
+            Encoding::Brotli => self.brotli.as_ref().map(|form| &form.bytes),
+            Encoding::Gzip => self.gzip.as_ref().map(|form| &form.bytes),
         }
     }
 
     /// Answers a GET for this asset given the request's headers.
     pub fn respond(&self, request: &HeaderMap) -> Response {
-        let encoding = if compressible(self.content_type) {
-            // Small files are compressed on demand; a large one is served gzip until its brotli is ready.
-            let brotli_ready = self.body.len() < LARGE_BYTES || self.brotli.get().is_some();
-            Encoding::negotiate_ready(request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()), brotli_ready)
-        } else {
-            Encoding::Identity
+        let accept = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+        let encoding = Encoding::negotiate_among(accept, self.brotli.is_some(), self.gzip.is_some());
+        let form = match encoding {
+            Encoding::Brotli => self.brotli.as_ref(),
+            Encoding::Gzip => self.gzip.as_ref(),
+            Encoding::Identity => None,
         };
-        // The zopfli gzip of a large file is other bytes than its first gzip: another tag.
-        let best = if encoding == Encoding::Gzip && self.gzip_best.get().is_some() { "z" } else { "" };
-        let etag = match encoding.token() {
-            Some(token) => format!("\"{}-{token}{best}\"", self.etag),
-            None => format!("\"{}\"", self.etag),
+        // A quick form is other bytes than the precompressed one (served after the next build): another tag.
+        let etag = match (encoding.token(), form.map(|f| f.quality)) {
+            (Some(token), Some(Quality::Quick)) => format!("\"{}-{token}-q\"", self.etag),
+            (Some(token), _) => format!("\"{}-{token}\"", self.etag),
+            (None, _) => format!("\"{}\"", self.etag),
         };
         let mut headers = HeaderMap::new();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(self.cache.header()));
@@ -190,7 +217,7 @@ impl Asset {
         if let Some(token) = encoding.token() {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
         }
-        let body = self.encoded(encoding);
+        let body = form.map_or_else(|| self.body.clone(), |f| f.bytes.clone());
         (headers, Body::from(body)).into_response()
     }
 }
@@ -211,59 +238,8 @@ pub fn content_type_for(name: &str) -> &'static str {
     }
 }
 
-fn compressible(content_type: &str) -> bool {
-    content_type.starts_with("text/")
-        || matches!(content_type, "application/wasm" | "application/json" | "image/svg+xml")
-}
-
-/// Brotli at its best quality: assets are compressed once and served many times.
-pub fn brotli_compress(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 3);
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("compressing to memory cannot fail");
-    out
-}
-
-/// Gzip: zopfli's for a file under [`LARGE_BYTES`] (the loader every page fetches), else flate2's best
-/// level (quick; [`Asset::precompress_best`] replaces it later).
-pub fn gzip_compress(data: &[u8]) -> Vec<u8> {
-    if data.len() < LARGE_BYTES {
-        return zopfli_with(data, SMALL_FILE_ITERATIONS);
-    }
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(data).expect("compressing to memory cannot fail");
-    encoder.finish().expect("compressing to memory cannot fail")
-}
-
-/// Gzip by zopfli's exhaustive search: the same format, about 4 % smaller than the best level of the
-/// usual deflaters, and some 100 times slower; for files compressed once and fetched by every visitor.
-pub fn zopfli_compress(data: &[u8]) -> Vec<u8> {
-    zopfli_with(data, zopfli::Options::default().iteration_count)
-}
-
-/// Zopfli's search rounds for a small file: many more than its default (15), since each round on a few
-/// kilobytes takes well under a millisecond and the loader, fetched by every page, is kept to the byte.
-const SMALL_FILE_ITERATIONS: std::num::NonZeroU64 = std::num::NonZeroU64::new(1000).unwrap();
-
-fn zopfli_with(data: &[u8], iteration_count: std::num::NonZeroU64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 3);
-    let options = zopfli::Options { iteration_count, ..Default::default() };
-    zopfli::compress(options, zopfli::Format::Gzip, data, &mut out).expect("compressing to memory cannot fail");
-    out
-}
-
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn a_large_file_is_served_gzip_while_its_brotli_is_being_made() {
-        assert_eq!(Encoding::negotiate_ready(Some("gzip, deflate, br"), false), Encoding::Gzip);
-        assert_eq!(Encoding::negotiate_ready(Some("gzip, deflate, br"), true), Encoding::Brotli);
-        // A client that takes only brotli waits for it.
-        assert_eq!(Encoding::negotiate_ready(Some("br"), false), Encoding::Brotli);
-        assert_eq!(Encoding::negotiate_ready(None, false), Encoding::Identity);
-    }
-
     use super::*;
 
     #[test]
@@ -275,34 +251,27 @@ mod tests {
     }
 
     #[test]
-    fn compressed_forms_round_trip() {
-        let data = b"hello hello hello hello hello".repeat(50);
-        let gz = gzip_compress(&data);
-        let mut back = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).unwrap();
-        assert_eq!(back, data);
-        let br = brotli_compress(&data);
-        let mut back = Vec::new();
-        brotli::BrotliDecompress(&mut &br[..], &mut back).unwrap();
-        assert_eq!(back, data);
-        assert!(br.len() < data.len() / 5);
+    fn negotiation_picks_among_the_forms_the_asset_has() {
+        assert_eq!(Encoding::negotiate_among(Some("gzip, deflate, br"), false, true), Encoding::Gzip);
+        assert_eq!(Encoding::negotiate_among(Some("br"), false, true), Encoding::Identity);
+        assert_eq!(Encoding::negotiate_among(Some("gzip, br"), true, false), Encoding::Brotli);
+        assert_eq!(Encoding::negotiate_among(Some("gzip"), false, false), Encoding::Identity);
     }
 
     #[test]
-    fn a_large_file_gets_its_smaller_gzip_later_under_another_tag() {
-        let data: Vec<u8> = (0..LARGE_BYTES as u32 / 2).flat_map(|i| format!("{} ", i.wrapping_mul(2_654_435_761) % 997).into_bytes()).collect();
-        let asset = Asset::new(data.clone(), "application/wasm", CachePolicy::Immutable);
+    fn a_quick_form_has_another_tag_than_the_precompressed_one() {
+        let data = b"let a = 1; ".repeat(100);
         let mut request = HeaderMap::new();
         request.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        let tag = |response: &Response| response.headers()[header::ETAG].to_str().unwrap().to_owned();
-        let first = asset.encoded(Encoding::Gzip);
-        let first_tag = tag(&asset.respond(&request));
-        asset.precompress_best();
-        let best = asset.encoded(Encoding::Gzip);
-        assert!(best.len() < first.len(), "{} vs {}", best.len(), first.len());
-        assert_ne!(tag(&asset.respond(&request)), first_tag);
-        let mut back = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&best[..]), &mut back).unwrap();
-        assert_eq!(back, data);
+        let tag = |asset: &Asset| asset.respond(&request).headers()[header::ETAG].to_str().unwrap().to_owned();
+        let new = || Asset::new(data.clone(), "text/javascript; charset=utf-8", CachePolicy::Brief);
+        let quick = new().with_encoded(Encoding::Gzip, compress::gzip_quick(&data), Quality::Quick);
+        let best = new().with_encoded(Encoding::Gzip, compress::gzip_best(&data), Quality::Best);
+        assert_ne!(tag(&quick), tag(&best));
+        assert!(tag(&best).ends_with("-gzip\""), "{}", tag(&best));
+        assert!(!quick.fully_compressed());
+        let both = best.with_encoded(Encoding::Brotli, compress::brotli_best(&data), Quality::Best);
+        assert!(both.fully_compressed());
+        assert!(Asset::new(vec![1, 2], "image/png", CachePolicy::Immutable).fully_compressed(), "nothing to compress");
     }
 }

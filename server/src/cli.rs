@@ -24,6 +24,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// Work on the built widget.
+    Widget {
+        /// What to do with the widget.
+        #[command(subcommand)]
+        command: WidgetCommand,
+    },
 }
 
 /// Where the data lives.
@@ -128,4 +134,21 @@ pub enum AppCommand {
 
 fn parse_uid_sign_in(text: &str) -> Result<confab_protocol::rest::app::UidSignInPolicy, String> {
     confab_protocol::rest::app::UidSignInPolicy::parse(text).ok_or_else(|| format!("{text:?}: use verified, open or off"))
+}
+
+/// Widget subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WidgetCommand {
+    /// Write `<file>.br` (brotli, best quality) and `<file>.gz` (zopfli) next to each text file the server
+    /// serves from the widget directory, and the rendered loader's and host module's for `--region`.
+    /// A sibling that already decodes to its file's exact bytes is left alone, whatever its age.
+    Compress {
+        /// The built widget (trunk's output).
+        #[arg(long, env = "CONFAB_WIDGET_DIR", default_value = "./dist")]
+        widget_dir: PathBuf,
+        /// The region the loader and host module are precompressed for; a server of another region
+        /// compresses them quickly at start.
+        #[arg(long, env = "CONFAB_REGION", default_value = "local")]
+        region: String,
+    },
 }

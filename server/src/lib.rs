@@ -1,10 +1,11 @@
 //! The Confab chat API server.
 //!
-//! - [`cli`]: the `confab-server` command line (`serve`, `app create`).
+//! - [`cli`]: the `confab-server` command line (`serve`, `app create`, `widget compress`).
 //! - [`store`]: the storage interface and its SQLite backend.
 //! - [`apps`]: creating apps and their credentials.
 //! - [`secrets`]: random keys and their stored hashes.
-//! - [`assets`]: compressed, cache-aware responses for static files.
+//! - [`assets`]: compressed, cache-aware responses for static files; [`compress`]: their brotli and gzip,
+//!   made by `widget compress` when the widget is built.
 //! - [`widget`]: the built widget (the chat frame and its hashed files).
 //! - [`loader`]: `confab.js` and `confab-host.js`, the scripts a site's page runs.
 //! - [`demo`]: the demo app and its host page.
@@ -27,6 +28,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cli;
+pub mod compress;
 pub mod client_addr;
 pub mod credentials;
 pub mod demo;
@@ -59,6 +61,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Small frames (a socket's `caughtUp` after `ready`) go out at once, not after the peer's delayed ACK.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

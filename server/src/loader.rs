@@ -6,12 +6,17 @@
 //! its comment lines and indentation), splices in its spec — the config rules from confab-protocol for
 //! the loader, the frame message types for the host module — and serves it with a brief cache lifetime so
 //! sites pick up a new release within minutes.
+//!
+//! Their best compression (brotli 11 and zopfli's 1,000 rounds) takes over two seconds in a debug build,
+//! so it is not done at start: `widget compress` writes it for one region (`local` unless told) as
+//! `confab.js.br`, `confab.js.gz` and so on (see [`crate::compress`]). A server of that region serves those;
+//! in another region, or without them, it compresses the rendered text quickly at start (about 2 ms).
 
 use confab_protocol::widget_config::{HostSpec, LoaderSpec};
 use serde::Serialize;
 use std::path::Path;
 
-use crate::assets::{Asset, CachePolicy};
+use crate::assets::{Asset, CachePolicy, Encoding};
 
 /// One of the host page's scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +76,21 @@ fn compact(source: &str) -> String {
     lines.join("\n")
 }
 
-/// `script` as a servable asset.
+/// `script` as a servable asset, with its forms precompressed by `widget compress` when they hold this
+/// rendering (same minified copy, same region), else quick ones.
 pub fn asset(script: Script, region: &str, widget_dir: &Path) -> Asset {
-    Asset::new(render(script, region, widget_dir).into_bytes(), "text/javascript; charset=utf-8", CachePolicy::Brief)
+    let text = render(script, region, widget_dir).into_bytes();
+    let asset = Asset::new(text, "text/javascript; charset=utf-8", CachePolicy::Brief)
+        .with_precompressed(&widget_dir.join(script.file_name()), &[Encoding::Brotli, Encoding::Gzip]);
+    if !asset.fully_compressed() && widget_dir.join(script.file_name()).is_file() {
+        tracing::info!(
+            script = script.file_name(),
+            region,
+            "no precompressed form for this region: compressed quickly at start \
+             (`confab-server widget compress --region {region}` makes the smallest)",
+        );
+    }
+    asset
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::App { command: AppCommand::Create { name, uid_sign_in, data } } => create_app(&name, uid_sign_in, &data).await,
+        Command::Widget { command: confab_server::cli::WidgetCommand::Compress { widget_dir, region } } => {
+            compress_widget(&widget_dir, &region)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,4 +133,23 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `widget compress`: writes the precompressed siblings that are missing or stale, and says what it did.
+fn compress_widget(widget_dir: &std::path::Path, region: &str) -> CliResult {
+    if !is_valid_id(region) {
+        return Err(format!("--region {region:?}: use 1-100 characters of a-z, A-Z, 0-9, _ and -").into());
+    }
+    let started = std::time::Instant::now();
+    let report = confab_server::compress::widget_dir(widget_dir, region).map_err(|e| format!("widget compress: {e}"))?;
+    for (path, size, took) in &report.written {
+        println!("wrote {} ({size} bytes, {:.2} s)", path.display(), took.as_secs_f64());
+    }
+    println!(
+        "widget compress: {} written, {} up to date, in {:.2} s",
+        report.written.len(),
+        report.up_to_date,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -53,8 +53,6 @@ impl AppState {
         let dispatch = settings.dispatch.clone();
         let (region, widget_dir, rate_limit) = (settings.region.as_str(), settings.widget_dir.as_path(), settings.rate_limit);
         let widget = Arc::new(WidgetAssets::load(widget_dir)?);
-        let compressing = widget.clone();
-        std::thread::Builder::new().name("confab-precompress".into()).spawn(move || compressing.precompress())?;
         tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
         tokio::spawn(crate::expiry::run(store.clone(), realtime.clone()));
         Ok(Self {

@@ -1,12 +1,12 @@
 //! The built widget (trunk's `dist/`): the chat frame page and its content-hashed files, loaded into
-//! memory at start. The frame is sent with a Content-Security-Policy that allows only its own scripts.
+//! memory at start with the compressed forms `widget compress` wrote next to them (see [`crate::compress`]).
+//! The frame is sent with a Content-Security-Policy that allows only its own scripts.
 
 use axum::http::{header, HeaderValue};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::assets::{content_type_for, Asset, CachePolicy, Encoding};
 use crate::loader::Script;
@@ -18,61 +18,60 @@ pub struct WidgetAssets {
     pub dir: PathBuf,
     frame: Option<Asset>,
     files: HashMap<String, Asset>,
-    compressed: AtomicBool,
+    compressed: bool,
 }
 
 impl WidgetAssets {
-    /// Reads every file under `dir`. A missing directory gives an empty set: the server still runs, and
-    /// `/widget/frame` answers 503 until the widget is built.
+    /// Reads every file under `dir` (see [`served_files`]) with its precompressed siblings. A file whose
+    /// siblings are missing or stale (a `dist/` built without `widget compress`) is served with a quick
+    /// gzip made now, and no brotli; one warning says so. A missing directory gives an empty set: the server
+    /// still runs, and `/widget/frame` answers 503 until the widget is built.
     pub fn load(dir: &Path) -> std::io::Result<Self> {
-        let mut assets = Self { dir: dir.to_owned(), ..Self::default() };
+        let mut assets = Self { dir: dir.to_owned(), compressed: true, ..Self::default() };
         if !dir.is_dir() {
             return Ok(assets);
         }
-        for path in walk(dir)? {
-            let name = path
-                .strip_prefix(dir)
-                .expect("walked paths are under dir")
-                .to_string_lossy()
-                .replace('\\', "/");
-            if Script::ALL.iter().any(|s| s.file_name() == name) {
-                // Minified sources of the host page's scripts: served rendered, by the loader module.
-                continue;
-            }
+        let mut not_precompressed = Vec::new();
+        for (name, path) in served_files(dir)? {
             let body = std::fs::read(&path)?;
-            if name == "index.html" {
+            let asset = if name == "index.html" {
                 let csp = frame_csp(&String::from_utf8_lossy(&body));
-                let asset = Asset::new(body, content_type_for(&name), CachePolicy::Revalidate).with_header(
+                Asset::new(body, content_type_for(&name), CachePolicy::Revalidate).with_header(
                     header::CONTENT_SECURITY_POLICY,
                     HeaderValue::from_str(&csp).expect("CSP is ASCII"),
-                );
-                assets.frame = Some(asset);
+                )
             } else {
                 let cache = if is_content_hashed(&name) { CachePolicy::Immutable } else { CachePolicy::Brief };
-                assets.files.insert(name.clone(), Asset::new(body, content_type_for(&name), cache));
+                Asset::new(body, content_type_for(&name), cache)
+            };
+            let asset = asset.with_precompressed(&path, &[Encoding::Gzip]);
+            if !asset.fully_compressed() {
+                not_precompressed.push(name.clone());
             }
+            if name == "index.html" {
+                assets.frame = Some(asset);
+            } else {
+                assets.files.insert(name, asset);
+            }
+        }
+        if !not_precompressed.is_empty() {
+            not_precompressed.sort();
+            tracing::warn!(
+                dir = %dir.display(),
+                files = %not_precompressed.join(", "),
+                "widget files without up-to-date .br/.gz siblings: served with a quick gzip and no brotli; \
+                 run `confab-server widget compress --widget-dir {}` (scripts/build-widget.sh does)",
+                dir.display(),
+            );
+            assets.compressed = false;
         }
         Ok(assets)
     }
 
-    /// Compresses every file, gzip first (quick), then brotli (at its best quality it takes seconds on the
-    /// wasm file; until then large files are served gzip), then zopfli's smaller gzip of the large files,
-    /// so no visitor waits for a compression.
-    pub fn precompress(&self) {
-        for encoding in [Encoding::Gzip, Encoding::Brotli] {
-            for asset in self.frame.iter().chain(self.files.values()) {
-                asset.precompress(encoding);
-            }
-        }
-        for asset in self.files.values() {
-            asset.precompress_best();
-        }
-        self.compressed.store(true, Ordering::Release);
-    }
-
-    /// Whether every file has its final compressed forms (sizes measured before may be larger).
+    /// Whether every file has its precompressed brotli and gzip forms (`/healthz`'s `"compressed"`): the
+    /// sizes served are then the smallest this build gives.
     pub fn compressed(&self) -> bool {
-        self.compressed.load(Ordering::Acquire)
+        self.compressed
     }
 
     /// The frame page, if the widget was built.
@@ -89,6 +88,25 @@ impl WidgetAssets {
     pub fn files(&self) -> impl Iterator<Item = (&str, &Asset)> {
         self.files.iter().map(|(name, asset)| (name.as_str(), asset))
     }
+}
+
+/// The files [`WidgetAssets::load`] serves from `dir`, by their path under `/widget/` (`index.html` being
+/// the frame), with their paths on disk: every file under `dir` except the minified sources of the host
+/// page's scripts (served rendered, by [`crate::loader`]) and the `.br`/`.gz` siblings of other files.
+pub fn served_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    for path in walk(dir)? {
+        let name = path.strip_prefix(dir).expect("walked paths are under dir").to_string_lossy().replace('\\', "/");
+        files.push((name, path));
+    }
+    let names: std::collections::HashSet<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    files.retain(|(name, _)| {
+        let script = Script::ALL.iter().any(|s| s.file_name() == name);
+        let sibling = crate::compress::sibling_of(name).is_some_and(|of| names.contains(of));
+        !script && !sibling
+    });
+    files.sort();
+    Ok(files)
 }
 
 fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -150,6 +168,19 @@ mod tests {
         assert!(is_content_hashed("confab-1f2e3d4c5b6a.css"));
         assert!(!is_content_hashed("favicon.ico"));
         assert!(!is_content_hashed("confab-widget.js"));
+    }
+
+    #[test]
+    fn siblings_and_script_sources_are_not_served_as_files() {
+        let dir = std::env::temp_dir().join(format!("confab-widget-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["index.html", "index.html.gz", "a.wasm", "a.wasm.br", "gone.js.gz", "confab.js", "confab.js.br", "sub/b.css"] {
+            std::fs::write(dir.join(name), "x").unwrap();
+        }
+        let names: Vec<String> = served_files(&dir).unwrap().into_iter().map(|(name, _)| name).collect();
+        // A `.gz` without its file is nobody's sibling: an ordinary file.
+        assert_eq!(names, ["a.wasm", "gone.js.gz", "index.html", "sub/b.css"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
