@@ -648,13 +648,11 @@ impl Chat {
                     for message in page {
                         let item = Item::stored(message);
                         if !list.iter().any(|i| i.key == item.key || i.message.id == item.message.id) {
-                            list.push(item);
+                            // In id order, before the pending sends (no id yet), which stay last.
+                            let at = list.iter().position(|i| i.id() == 0 || i.id() > item.id()).unwrap_or(list.len());
+                            list.insert(at, item);
                             added = true;
                         }
-                    }
-                    if added {
-                        // Pending sends (no id yet) stay last.
-                        list.sort_by_key(|i| (i.id() == 0, i.id()));
                     }
                 });
                 if added {
