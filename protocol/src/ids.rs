@@ -85,6 +85,14 @@ impl ConversationKey {
         Self::Group(guid.to_owned())
     }
 
+    /// The conversation of a message from `sender` to `receiver` (a uid, or a guid for a group).
+    pub fn of_message(receiver_type: crate::rest::messages::ReceiverType, sender: &str, receiver: &str) -> Self {
+        match receiver_type {
+            crate::rest::messages::ReceiverType::User => Self::direct(sender, receiver),
+            crate::rest::messages::ReceiverType::Group => Self::group(receiver),
+        }
+    }
+
     /// The id the wire shows: `uidA_user_uidB` or `group_GUID`.
     pub fn wire_id(&self) -> String {
         match self {

@@ -13,7 +13,6 @@ use confab_protocol::limits::{MAX_MEMBERS_PER_CALL, MAX_PASSWORD_LEN};
 use confab_protocol::rest::groups::{CreateGroup, Group, GroupQuery, GroupType, MemberScope, UpdateGroup};
 use confab_protocol::rest::messages::{Category, MessageData, ReceiverType};
 use confab_protocol::rest::{Data, Page, Success};
-use confab_protocol::ids::group_conversation_id;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,7 +36,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The sender of action messages the app itself causes.
-pub(super) const APP_SENDER: &str = "app_system";
+pub(super) const APP_SENDER: &str = confab_protocol::ids::APP_SENDER_UID;
 
 /// A group the caller may see, with the caller's membership.
 pub(super) struct GroupAccess {
@@ -108,7 +107,6 @@ pub(super) fn member_action(guid: &str, by: &str, action: &str, on: &str, extra:
         map.insert("extra".into(), extra);
     }
     NewMessage {
-        conversation_id: group_conversation_id(guid),
         sender: by.to_owned(),
         receiver: guid.to_owned(),
         receiver_type: ReceiverType::Group,

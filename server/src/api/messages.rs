@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use confab_protocol::api_error::ApiErrorCode;
-use confab_protocol::ids::{direct_conversation_id, group_conversation_id, is_valid_id, ConversationKey};
+use confab_protocol::ids::{is_valid_id, ConversationKey};
 use confab_protocol::limits::{MAX_ID_LEN, MAX_MESSAGE_BYTES, MAX_PER_PAGE, DEFAULT_PER_PAGE};
 use confab_protocol::rest::messages::{
     Category, EditMessage, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, MessageQuery,
@@ -130,12 +130,7 @@ pub(crate) async fn send_as(state: &AppState, app_id: &str, sender: String, body
     if body.receiver_type == ReceiverType::User && receiver == sender {
         return Err(ApiError::bad_field("receiver", "a user cannot message themselves"));
     }
-    let conversation_id = match body.receiver_type {
-        ReceiverType::User => direct_conversation_id(&sender, &receiver),
-        ReceiverType::Group => group_conversation_id(&receiver),
-    };
     let message = NewMessage {
-        conversation_id,
         sender,
         receiver,
         receiver_type: body.receiver_type,
@@ -279,7 +274,6 @@ async fn get_message(caller: Caller, State(state): State<AppState>, Path(id): Pa
 /// The action message recording a change of `message` by `by`.
 fn message_action(message: &Message, by: &str, action: &str) -> NewMessage {
     NewMessage {
-        conversation_id: message.conversation_id.clone(),
         sender: message.sender.clone(),
         receiver: message.receiver.clone(),
         receiver_type: message.receiver_type,

@@ -27,6 +27,7 @@ use crate::secrets::{key_hash, random_hex, user_hash_matches};
 use crate::state::AppState;
 use crate::store::{TokenLifetime, UserOrigin};
 use crate::validate;
+use confab_protocol::ids::GUEST_UID_PREFIX;
 use confab_protocol::rest::app::UidSignInPolicy;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -83,7 +84,7 @@ async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): Sta
         crate::rate_limit::check_guest_creation(&state, caller.app_id(), client)?;
     }
     let suffix = random_hex(6);
-    let request = profile_user(format!("guest-{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
+    let request = profile_user(format!("{GUEST_UID_PREFIX}{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
     let user = new_user(&request, UserOrigin::Guest).map_err(in_profile)?;
     let created = state.store.create_user(caller.app_id(), &user, None).await?;
     session_for(&state, caller.app_id(), created, guest_lifetime(&state)).await

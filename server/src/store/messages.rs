@@ -12,8 +12,6 @@ use super::{PageRequest, StoreResult};
 /// A message to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
-    /// `uidA_user_uidB` or `group_GUID`.
-    pub conversation_id: String,
     /// Sender uid (the acting user; for app actions, `app_system`).
     pub sender: String,
     /// Receiver uid or guid.
@@ -37,19 +35,13 @@ pub struct NewMessage {
 impl NewMessage {
     /// The conversation the message belongs to, by structure (the wire id may name two).
     pub fn key(&self) -> ConversationKey {
-        match self.receiver_type {
-            ReceiverType::User => ConversationKey::direct(&self.sender, &self.receiver),
-            ReceiverType::Group => ConversationKey::group(&self.receiver),
-        }
+        ConversationKey::of_message(self.receiver_type, &self.sender, &self.receiver)
     }
 }
 
 /// The conversation a stored message belongs to.
 pub fn key_of(message: &Message) -> ConversationKey {
-    match message.receiver_type {
-        ReceiverType::User => ConversationKey::direct(&message.sender, &message.receiver),
-        ReceiverType::Group => ConversationKey::group(&message.receiver),
-    }
+    ConversationKey::of_message(message.receiver_type, &message.sender, &message.receiver)
 }
 
 /// Where a message list starts and which way it goes.

@@ -24,34 +24,7 @@ pub struct TestServer {
 impl TestServer {
     /// Starts `serve` on `data_dir` with the widget read from `widget_dir`, plus `extra` arguments.
     pub fn start(data_dir: &Path, widget_dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--widget-dir")
-            .arg(widget_dir)
-            .args(extra)
-            .env("CONFAB_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("confab-server starts");
-        let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut stdout = String::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let base = loop {
-            assert!(Instant::now() < deadline, "server did not announce its address:\n{stdout}");
-            let mut line = String::new();
-            if reader.read_line(&mut line).expect("stdout reads") == 0 {
-                panic!("server exited before listening:\n{stdout}");
-            }
-            stdout.push_str(&line);
-            if let Some(url) = line.trim().strip_prefix("Confab is listening on ") {
-                break url.to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in reader.lines() {});
-        Self { child, base, stdout }
+        Self::start_with_env(data_dir, widget_dir, extra, &[])
     }
 
     /// The URL of `path` on this server.
@@ -112,13 +85,7 @@ pub struct TestApp {
 impl TestApp {
     /// Creates an app in a fresh data directory and starts the server with `extra` serve arguments.
     pub fn start(extra: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().to_str().unwrap().to_owned();
-        let (ok, stdout, stderr) = run_cli(&["app", "create", "--name", "Test app", "--data-dir", &data]);
-        assert!(ok, "{stderr}");
-        let credentials: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-        let server = TestServer::start(dir.path(), &no_widget(dir.path()), extra);
-        Self { server, credentials, client: reqwest::Client::new(), _dir: dir }
+        Self::start_with_env(extra, &[])
     }
 
     /// Starts the server on an empty data directory, so it creates the demo app (and its FAQ bot); the
@@ -325,7 +292,8 @@ impl TestServer {
         Self::listening(child)
     }
 
-    /// Waits for `child` to announce its address, then keeps draining its stdout.
+    /// Waits for `child` to announce its address, then keeps draining its stdout so the server never
+    /// blocks on a full pipe.
     fn listening(mut child: Child) -> Self {
         let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut stdout = String::new();

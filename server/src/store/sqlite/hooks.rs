@@ -518,7 +518,6 @@ mod tests {
         };
         store.create_bot(&app, &bot).await.unwrap();
         let message = NewMessage {
-            conversation_id: "ann_user_helper".into(),
             sender: "ann".into(),
             receiver: "helper".into(),
             receiver_type: ReceiverType::User,

@@ -73,10 +73,7 @@ pub fn message(row: &SqliteRow) -> StoreResult<Message> {
     let receiver_type = ReceiverType::parse(&receiver_type).ok_or_else(|| corrupt("receiver_type", receiver_type))?;
     let (sender, receiver): (String, String) = (row.get(3), row.get(4));
     // The wire id follows from the message's structure, like its stored key.
-    let conversation = match receiver_type {
-        ReceiverType::User => ConversationKey::direct(&sender, &receiver),
-        ReceiverType::Group => ConversationKey::group(&receiver),
-    };
+    let conversation = ConversationKey::of_message(receiver_type, &sender, &receiver);
     Ok(Message {
         id: row.get::<i64, _>(0).to_string(),
         muid: row.get(1),
