@@ -569,9 +569,21 @@ async fn a_sigkill_mid_traffic_loses_and_doubles_nothing() {
     app.user("ann").await;
     let bob = app.user_with_token("bob").await;
 
-    // Bob's device reads until the server dies.
-    let live_socket = raw_connect(&app, &bob).await;
-    let live_reader = tokio::spawn(frames_until_closed(live_socket, Duration::from_secs(60)));
+    // Bob's device is signed in (it gets what is stored from then on) and reads until the server dies.
+    let mut live_socket = raw_connect(&app, &bob).await;
+    let ready = {
+        use futures_util::StreamExt;
+        let first = tokio::time::timeout(Duration::from_secs(5), live_socket.next()).await.expect("ready within 5 s");
+        match first {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            other => panic!("expected ready, got {other:?}"),
+        }
+    };
+    let live_reader = tokio::spawn(async move {
+        let mut frames = vec![ready];
+        frames.extend(frames_until_closed(live_socket, Duration::from_secs(60)).await);
+        frames
+    });
 
     // Senders with muids; each stops at its first failure.
     let acked: Arc<Mutex<HashMap<usize, i64>>> = Arc::default();
