@@ -3,6 +3,7 @@
 //! - [`policy`]: which callback URLs the server may call.
 //! - [`payload`]: the bodies of calls, built from storage.
 //! - [`dispatcher`]: claims due deliveries, calls, retries with backoff, records failures.
+//! - [`routing`]: which bots and webhooks an event goes to (every backend queues what it answers).
 //!
 //! Deliveries are queued by storage in the transaction that stores the event (see `HookStore`), so an
 //! acknowledged message always gets its calls, even if the server is killed right after; every call
@@ -12,6 +13,7 @@
 pub mod dispatcher;
 pub mod payload;
 pub mod policy;
+pub mod routing;
 
 pub use dispatcher::{now_ms, DispatchSettings};
 pub use policy::{CallbackPolicy, Network};

@@ -9,9 +9,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+use super::outbox;
 use super::rows::{self, json_text, MESSAGE_COLUMNS};
 use super::writer::Written;
 use super::SqliteStore;
+use crate::hooks::routing::{self, Marks};
 use crate::store::{
     ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendOutcome,
     StoreError, StoreResult,
@@ -102,6 +104,7 @@ pub async fn insert_message(
             .execute(&mut *conn)
             .await?;
     }
+    outbox::queue_message(conn, app_id, id, message).await?;
     Ok((stored_message(id, message), true))
 }
 
@@ -414,21 +417,38 @@ impl MessageStore for SqliteStore {
     }
 
     async fn mark(&self, app_id: &str, uid: &str, key: &ConversationKey, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {
-        let sql = match kind {
-            ReceiptKind::Read => {
-                "INSERT INTO read_marks (app_id, uid, conversation_key, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?4) \
-                 ON CONFLICT (app_id, uid, conversation_key) DO UPDATE SET \
-                 read_id = max(read_id, excluded.read_id), delivered_id = max(delivered_id, excluded.delivered_id)"
-            }
-            ReceiptKind::Delivered => {
-                "INSERT INTO read_marks (app_id, uid, conversation_key, delivered_id) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (app_id, uid, conversation_key) DO UPDATE SET \
-                 delivered_id = max(delivered_id, excluded.delivered_id)"
-            }
-        };
-        sqlx::query(sql).bind(app_id).bind(uid).bind(key.storage_key()).bind(message_id).execute(&self.pool).await?;
-        // A moved mark may have queued receipt webhooks.
-        self.deliveries.notify_one();
+        let mut tx = self.begin_write().await?;
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT read_id, delivered_id FROM read_marks WHERE app_id = ?1 AND uid = ?2 AND conversation_key = ?3",
+        )
+        .bind(app_id)
+        .bind(uid)
+        .bind(key.storage_key())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let before = found.map(|(read, delivered)| Marks { read, delivered }).unwrap_or_default();
+        let after = before.advanced(kind == ReceiptKind::Read, message_id);
+        if after == before {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO read_marks (app_id, uid, conversation_key, read_id, delivered_id) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (app_id, uid, conversation_key) DO UPDATE SET read_id = ?4, delivered_id = ?5",
+        )
+        .bind(app_id)
+        .bind(uid)
+        .bind(key.storage_key())
+        .bind(after.read)
+        .bind(after.delivered)
+        .execute(&mut *tx)
+        .await?;
+        let subscriptions = outbox::webhook_subscriptions(&mut tx, app_id).await?;
+        let deliveries = routing::receipt_deliveries(uid, key, before, after, &subscriptions);
+        outbox::insert(&mut tx, app_id, &deliveries).await?;
+        tx.commit().await?;
+        if !deliveries.is_empty() {
+            self.deliveries.notify_one();
+        }
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod apps;
 mod groups;
 mod hooks;
 mod messages;
+mod outbox;
 mod rows;
 mod social;
 mod users;

@@ -1,8 +1,7 @@
 //! The message writer: one thread with its own SQLite connection that takes sends from a queue and commits
 //! them in batches (group commit). Each send's checks (sender and receiver active, no block, group
-//! membership) run in the same transaction as its insert (and the bot and webhook deliveries the insert
-//! queues, by the triggers of migration 0003), and each send is answered only after that transaction
-//! committed.
+//! membership) run in the same transaction as its insert and the bot and webhook deliveries it queues
+//! (see [`outbox`](super::outbox)), and each send is answered only after that transaction committed.
 //!
 //! It talks to SQLite directly (rusqlite, prepared statements cached): a send costs a few statements and no
 //! thread hand-offs but the queue's, which is what lets one node acknowledge thousands of messages a second.
@@ -15,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::messages::{INSERT_DIRECT, INSERT_MESSAGE, MESSAGE_BY_MUID, UPSERT_CONVERSATION};
+use super::outbox;
 use super::rows::json_text;
 use crate::store::{NewMessage, SendRefusal, StoreError, StoreResult};
 
@@ -185,6 +185,7 @@ fn write_one(tx: &rusqlite::Transaction<'_>, app_id: &str, m: &NewMessage) -> Re
     if m.receiver_type == ReceiverType::User {
         tx.prepare_cached(INSERT_DIRECT)?.execute(params![app_id, m.sender, key, m.receiver])?;
     }
+    outbox::queue_message_sync(tx, app_id, id, m)?;
     Ok(Written::Stored { id, created: true })
 }
 
