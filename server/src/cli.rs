@@ -41,6 +41,10 @@ pub struct DataArgs {
     /// The region this server runs; apps are created in it and configs naming another are refused.
     #[arg(long, env = "CONFAB_REGION", default_value = "local")]
     pub region: String,
+    /// Keep everything in this PostgreSQL database (`postgres://user:password@host:port/db`) instead of the
+    /// SQLite file in the data directory. Every node of a cluster names the same one.
+    #[arg(long, env = "CONFAB_DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 /// Options of `serve`.
@@ -52,6 +56,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CONFAB_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The Redis server between the nodes of a cluster (`redis://host:port`): fan-out of events, presence
+    /// and shared limits. Without it the node runs alone.
+    #[arg(long, env = "CONFAB_REDIS_URL")]
+    pub redis_url: Option<String>,
     /// The built widget (trunk's output).
     #[arg(long, env = "CONFAB_WIDGET_DIR", default_value = "./dist")]
     pub widget_dir: PathBuf,

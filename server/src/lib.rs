@@ -19,7 +19,7 @@
 //! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
 //!   [`attempts`]: group password guesses and the users a session adds to groups a day;
 //!   [`validate`]: field checks against the limits.
-//! - [`settings`]: what `serve`'s flags decide.
+//! - [`settings`]: what `serve`'s flags decide; [`tasks`]: the background tasks, stopped at shutdown.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
 
 pub mod apps;
@@ -46,6 +46,7 @@ pub mod realtime;
 pub mod state;
 pub mod validate;
 pub mod store;
+pub mod tasks;
 pub mod widget;
 
 pub use state::AppState;
@@ -62,6 +63,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
+    let tasks = state.tasks.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     // Small frames (a socket's `caughtUp` after `ready`) go out at once, not after the peer's delayed ACK.
     let listener = listener.tap_io(|stream| {
@@ -69,5 +71,7 @@ pub async fn serve(
             tracing::debug!(%err, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    tasks.shutdown().await;
+    served
 }

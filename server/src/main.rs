@@ -52,7 +52,21 @@ async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>, Box<dyn Error>> {
         })
     };
     private.map_err(|e| format!("--data-dir {}: {e}", data.data_dir.display()))?;
-    Ok(Arc::new(SqliteStore::open(&data.data_dir.join("confab.db")).await?))
+    match &data.database_url {
+        Some(url) => open_postgres(url).await,
+        None => Ok(Arc::new(SqliteStore::open(&data.data_dir.join("confab.db")).await?)),
+    }
+}
+
+#[cfg(feature = "postgres-wip")]
+async fn open_postgres(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let store = confab_server::store::PostgresStore::open(url).await.map_err(|e| format!("--database-url: {e}"))?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "postgres-wip"))]
+async fn open_postgres(_url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    Err("--database-url: this build has no PostgreSQL store yet".into())
 }
 
 async fn create_app(name: &str, uid_sign_in: UidSignInPolicy, data: &DataArgs) -> CliResult {
@@ -87,7 +101,11 @@ async fn serve(args: ServeArgs) -> CliResult {
         false => format!("http://{addr}"),
     };
     let settings = args.settings(callbacks, dispatch);
-    let mut state = AppState::new(store.clone(), settings, demo_app.clone())?;
+    let cluster = match &args.redis_url {
+        Some(url) => Some(open_broker(url).await?),
+        None => None,
+    };
+    let mut state = AppState::new(store.clone(), cluster, settings, demo_app.clone())?;
     if let Some(demo_app) = &demo_app {
         let (bot, agent_token) = demo::ensure_demo_bot(store.as_ref(), demo_app, &base).await?;
         state.demo_bot = Some(bot);
@@ -109,6 +127,17 @@ async fn serve(args: ServeArgs) -> CliResult {
     println!("Confab is listening on {base}");
     confab_server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+#[cfg(feature = "redis-wip")]
+async fn open_broker(url: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
+    let broker = confab_server::realtime::redis::RedisBroker::connect(url, "confab").await.map_err(|e| format!("--redis-url: {e}"))?;
+    Ok(Arc::new(broker))
+}
+
+#[cfg(not(feature = "redis-wip"))]
+async fn open_broker(_url: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
+    Err("--redis-url: this build has no Redis broker yet".into())
 }
 
 /// The warning an app with open uid sign-in gets, at creation and at every start.

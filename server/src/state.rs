@@ -7,7 +7,8 @@ use crate::credentials::CredentialCache;
 use crate::hooks::{dispatcher, CallbackPolicy};
 use crate::settings::Settings;
 use crate::rate_limit::RateLimiter;
-use crate::realtime::{InProcessBroker, Realtime};
+use crate::realtime::{Broker, Realtime};
+use crate::tasks::BackgroundTasks;
 use crate::demo::DemoApp;
 use crate::loader::{self, Script};
 use crate::store::Store;
@@ -42,19 +43,29 @@ pub struct AppState {
     pub demo_bot: Option<confab_faq_bot::FaqBot>,
     /// What `serve` was told.
     pub settings: Arc<Settings>,
+    /// The tasks started with the state, stopped when the server stops.
+    pub tasks: Arc<BackgroundTasks>,
 }
 
 impl AppState {
-    /// State for a server run with `settings` on `store`, serving `demo` when given. Starts the realtime
-    /// gateway's tasks and the delivery dispatcher, so it must run inside the Tokio runtime.
-    pub fn new(store: Arc<dyn Store>, settings: Settings, demo: Option<DemoApp>) -> std::io::Result<Self> {
-        let realtime = Realtime::start(store.clone(), Arc::new(InProcessBroker::default()));
+    /// State for a server run with `settings` on `store`, serving `demo` when given; `cluster` carries
+    /// events to the other nodes (none: this node is alone). Starts the realtime gateway's tasks and the
+    /// delivery dispatcher, so it must run inside the Tokio runtime.
+    pub fn new(
+        store: Arc<dyn Store>,
+        cluster: Option<Arc<dyn Broker>>,
+        settings: Settings,
+        demo: Option<DemoApp>,
+    ) -> std::io::Result<Self> {
+        let tasks = Arc::new(BackgroundTasks::default());
+        let realtime = Realtime::start(store.clone(), cluster, &tasks);
         let callbacks = Arc::new(settings.callbacks.clone());
         let dispatch = settings.dispatch.clone();
         let (region, widget_dir, rate_limit) = (settings.region.as_str(), settings.widget_dir.as_path(), settings.rate_limit);
         let widget = Arc::new(WidgetAssets::load(widget_dir)?);
-        tokio::spawn(dispatcher::run(store.clone(), callbacks.clone(), dispatch));
-        tokio::spawn(crate::expiry::run(store.clone(), realtime.clone()));
+        tasks.spawn("dispatcher", dispatcher::run(store.clone(), callbacks.clone(), dispatch));
+        tasks.spawn("delivery purge", dispatcher::purge(store.clone()));
+        tasks.spawn("token expiry", crate::expiry::run(store.clone(), realtime.clone()));
         Ok(Self {
             demo_bot: None,
             callbacks,
@@ -69,6 +80,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(rate_limit)),
             limits: Arc::new(crate::rate_limit::Limits::new(&settings)),
             settings: Arc::new(settings),
+            tasks,
         })
     }
 }

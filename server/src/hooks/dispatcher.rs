@@ -100,7 +100,6 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
     let slots = Arc::new(Semaphore::new(settings.concurrency));
     let lease = settings.timeout + Duration::from_secs(30);
     let settings = Arc::new(settings);
-    tokio::spawn(purge(store.clone()));
     loop {
         // Look (a read) before claiming (a write), so commits that queued nothing cost the writer nothing.
         let due = match store.next_delivery_at().await {
@@ -152,7 +151,7 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
 
 /// Deletes deliveries older than [`KEEP_DELIVERED`] (delivered) or [`KEEP_FAILED`] (failed), every
 /// [`PURGE_EVERY`], so the outbox does not grow without bound.
-async fn purge(store: Arc<dyn Store>) {
+pub async fn purge(store: Arc<dyn Store>) {
     loop {
         let now = now_ms();
         let cutoff = |keep: Duration| now - keep.as_millis() as i64;

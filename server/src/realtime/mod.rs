@@ -4,7 +4,8 @@
 //!   [`conformance`] suite every broker must pass.
 //! - [`event`]: what travels through the broker.
 //! - [`hub`]: this node's connected devices, their bounded queues, and presence.
-//! - [`tailer`]: publishes every stored message, in id order, to the users who should get it.
+//! - [`tailer`]: publishes every stored message, in id order, to this node's devices of the users who
+//!   should get it (each node runs one, reading the store every node shares).
 //! - [`socket`]: one device's connection: sign-in, resume, frames in and out, heartbeats.
 //!
 //! Messages reach devices only through the tailer, which reads them back from storage in id order after
@@ -26,22 +27,41 @@ pub use event::Event;
 pub use hub::Hub;
 
 use crate::store::Store;
+use crate::tasks::BackgroundTasks;
 
-/// The node's realtime parts: the broker it publishes to and the hub of its devices.
+/// The node's realtime parts: the brokers it publishes to and the hub of its devices.
+///
+/// Messages reach this node's devices through its own tailer, which reads them from the store (the one
+/// every node shares) and publishes to the node-local broker. Everything else a node publishes (typing,
+/// receipts, presence, transients, revocations) goes through the cluster broker, which reaches every node's
+/// hub; a single node has none and uses its local broker for both.
 #[derive(Clone)]
 pub struct Realtime {
-    broker: Arc<dyn Broker>,
+    local: Arc<InProcessBroker>,
+    cluster: Option<Arc<dyn Broker>>,
     /// This node's devices.
     pub hub: Arc<Hub>,
 }
 
 impl Realtime {
-    /// Starts the hub's broker subscription and the message tailer on `store`.
-    pub fn start(store: Arc<dyn Store>, broker: Arc<dyn Broker>) -> Self {
+    /// Starts the hub's broker subscriptions and the message tailer on `store`, as `tasks`.
+    pub fn start(store: Arc<dyn Store>, cluster: Option<Arc<dyn Broker>>, tasks: &BackgroundTasks) -> Self {
         let hub = Arc::new(Hub::default());
-        tokio::spawn(hub::run(hub.clone(), broker.subscribe()));
-        tokio::spawn(tailer::run(store, broker.clone()));
-        Self { broker, hub }
+        let local = Arc::new(InProcessBroker::default());
+        tasks.spawn("hub (local)", hub::run(hub.clone(), local.subscribe()));
+        if let Some(cluster) = &cluster {
+            tasks.spawn("hub (cluster)", hub::run(hub.clone(), cluster.subscribe()));
+        }
+        tasks.spawn("tailer", tailer::run(store, local.clone()));
+        Self { local, cluster, hub }
+    }
+
+    /// Where this node's events for every node go.
+    fn broker(&self) -> &dyn Broker {
+        match &self.cluster {
+            Some(cluster) => cluster.as_ref(),
+            None => self.local.as_ref(),
+        }
     }
 
     /// Sends `frame` to every device of `recipients`, on every node.
@@ -49,12 +69,12 @@ impl Realtime {
         if recipients.is_empty() {
             return;
         }
-        self.broker.publish(Event::Deliver { app_id: app_id.to_owned(), recipients, frame });
+        self.broker().publish(Event::Deliver { app_id: app_id.to_owned(), recipients, frame });
     }
 
     /// Closes `uid`'s sockets signed in with a token whose hash starts with `token_prefix` (all of them when
     /// `None`), on every node.
     pub fn revoke(&self, app_id: &str, uid: &str, token_prefix: Option<Vec<u8>>) {
-        self.broker.publish(Event::Revoke { app_id: app_id.to_owned(), uid: uid.to_owned(), token_prefix });
+        self.broker().publish(Event::Revoke { app_id: app_id.to_owned(), uid: uid.to_owned(), token_prefix });
     }
 }

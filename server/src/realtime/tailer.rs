@@ -5,7 +5,8 @@
 //!
 //! Because messages are published in id order from what was committed, every device sees the messages of a
 //! conversation in id order, and resuming from the last id it has leaves no gap. With several nodes on one
-//! database, one tailer must publish (or each must feed only its own hub): that is the scale-out work.
+//! database each node runs its own tailer and feeds only its own hub (through its local broker); this holds
+//! across nodes because every backend commits message ids in id order (see the PostgreSQL store's docs).
 
 use confab_protocol::realtime::ServerFrame;
 use confab_protocol::rest::groups::MemberScope;
@@ -52,7 +53,7 @@ impl MemberCache {
 }
 
 /// Publishes every message stored from now on, until the store goes away.
-pub async fn run(store: Arc<dyn Store>, broker: Arc<dyn Broker>) {
+pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>) {
     let signal = store.message_log_signal();
     let mut members = MemberCache::default();
     let mut last = store.newest_message_id().await.unwrap_or_else(|e| {
