@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// and shared limits. Without it the node runs alone.
     #[arg(long, env = "CONFAB_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// The cluster's name on the Redis server: nodes with the same name form one cluster, so several
+    /// clusters (or test runs) can share a Redis server.
+    #[arg(long, env = "CONFAB_CLUSTER_NAME", default_value = "confab", value_parser = cluster_name)]
+    pub cluster_name: String,
     /// The built widget (trunk's output).
     #[arg(long, env = "CONFAB_WIDGET_DIR", default_value = "./dist")]
     pub widget_dir: PathBuf,
@@ -159,4 +163,12 @@ pub enum WidgetCommand {
         #[arg(long, env = "CONFAB_REGION", default_value = "local")]
         region: String,
     },
+}
+
+/// A cluster name: 1-100 characters of a-z, A-Z, 0-9, _ and -.
+fn cluster_name(name: &str) -> Result<String, String> {
+    match confab_protocol::ids::is_valid_id(name) {
+        true => Ok(name.to_owned()),
+        false => Err("use 1-100 characters of a-z, A-Z, 0-9, _ and -".into()),
+    }
 }

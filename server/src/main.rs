@@ -102,7 +102,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     };
     let settings = args.settings(callbacks, dispatch);
     let cluster = match &args.redis_url {
-        Some(url) => Some(open_broker(url).await?),
+        Some(url) => Some(open_broker(url, &args.cluster_name).await?),
         None => None,
     };
     let mut state = AppState::new(store.clone(), cluster, settings, demo_app.clone())?;
@@ -130,13 +130,13 @@ async fn serve(args: ServeArgs) -> CliResult {
 }
 
 #[cfg(feature = "redis-wip")]
-async fn open_broker(url: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
-    let broker = confab_server::realtime::redis::RedisBroker::connect(url, "confab").await.map_err(|e| format!("--redis-url: {e}"))?;
+async fn open_broker(url: &str, cluster: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
+    let broker = confab_server::realtime::redis::RedisBroker::connect(url, cluster).await.map_err(|e| format!("--redis-url: {e}"))?;
     Ok(Arc::new(broker))
 }
 
 #[cfg(not(feature = "redis-wip"))]
-async fn open_broker(_url: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
+async fn open_broker(_url: &str, _cluster: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
     Err("--redis-url: this build has no Redis broker yet".into())
 }
 

@@ -98,7 +98,7 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
     }
     let signal = store.delivery_signal();
     let slots = Arc::new(Semaphore::new(settings.concurrency));
-    let lease = settings.timeout + Duration::from_secs(30);
+    let lease = settings.timeout + LEASE_MARGIN;
     let settings = Arc::new(settings);
     loop {
         // Look (a read) before claiming (a write), so commits that queued nothing cost the writer nothing.
@@ -148,6 +148,10 @@ pub async fn run(store: Arc<dyn Store>, policy: Arc<CallbackPolicy>, settings: D
         }
     }
 }
+
+/// How long past a call's time-out its claim lasts: a node that died mid-call leaves its deliveries to
+/// another node this long after the time-out (the call may have been made: delivery is at least once).
+pub const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// Deletes deliveries older than [`KEEP_DELIVERED`] (delivered) or [`KEEP_FAILED`] (failed), every
 /// [`PURGE_EVERY`], so the outbox does not grow without bound.

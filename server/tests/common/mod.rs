@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod receiver;
 
 use std::io::{BufRead, BufReader};
@@ -255,7 +256,7 @@ impl Device {
     }
 
     /// The next JSON frame, `Err(close code)` when the socket closed, `None` on time-out.
-    async fn next_event(&mut self, wait: std::time::Duration) -> Option<Result<serde_json::Value, Option<u16>>> {
+    pub async fn next_event(&mut self, wait: std::time::Duration) -> Option<Result<serde_json::Value, Option<u16>>> {
         use futures_util::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         let deadline = tokio::time::Instant::now() + wait;
