@@ -87,6 +87,9 @@ wire_enum! {
         ErrGuestLimit = "ERR_GUEST_LIMIT",
         /// A part the request needs is not available yet (for example the widget was not built).
         ErrUnavailable = "ERR_UNAVAILABLE",
+        /// The database cannot be reached: nothing was stored or changed. Retry after the `Retry-After`
+        /// header's seconds (a send with its `muid` is never stored twice).
+        ErrStoreUnavailable = "ERR_STORE_UNAVAILABLE",
         /// Something failed inside the server; the details are in its log, never in the response.
         ErrInternal = "ERR_INTERNAL",
     }

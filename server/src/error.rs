@@ -122,6 +122,7 @@ impl ApiError {
             Self::Refused { code, .. } => *code,
             Self::RateLimited { .. } => ApiErrorCode::ErrTooManyRequests,
             Self::Limited { code, .. } => *code,
+            Self::Store(StoreError::Unavailable(_)) => ApiErrorCode::ErrStoreUnavailable,
             Self::Store(_) => ApiErrorCode::ErrInternal,
         }
     }
@@ -147,6 +148,19 @@ impl IntoResponse for ApiError {
                 let body = ApiErrorEnvelope { error: ApiErrorBody { code, message, details } };
                 let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                return response;
+            }
+            Self::Store(StoreError::Unavailable(err)) => {
+                tracing::warn!(error = %err, "the database is unavailable");
+                let body = ApiErrorEnvelope {
+                    error: ApiErrorBody {
+                        code: ApiErrorCode::ErrStoreUnavailable,
+                        message: "the database cannot be reached; nothing was stored. Retry shortly".to_owned(),
+                        details: ErrorDetails::default(),
+                    },
+                };
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
                 return response;
             }
             Self::Store(err) => {

@@ -35,9 +35,31 @@ pub enum StoreError {
     /// The store is shutting down.
     #[error("the store is closed")]
     Closed,
+    /// The database cannot be reached now (connection refused or lost, server shutting down, no free
+    /// connection): the operation did not happen and may be retried.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// Any other database failure.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let unreachable = match &err {
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            // PostgreSQL's classes 08 (connection exception), 53 (insufficient resources) and 57P (the
+            // server is shutting down or restarting).
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+            }),
+            _ => false,
+        };
+        match unreachable {
+            true => Self::Unavailable(err.to_string()),
+            false => Self::Database(err),
+        }
+    }
 }
 
 /// Result of a store call.
