@@ -149,7 +149,7 @@ impl FromRequestParts<AppState> for Caller {
             )
             .with_field("apikey"));
         };
-        check_rate_limit(parts, state, &app.app_id, &principal, &credential)?;
+        check_rate_limit(parts, state, &app.app_id, &principal, &credential).await?;
         let principal = match (principal, header(headers, "onbehalfof")) {
             (Principal::Admin { .. }, Some(uid)) => {
                 let uid = validate::id("onBehalfOf", uid)?;
@@ -174,9 +174,9 @@ impl FromRequestParts<AppState> for Caller {
 /// it); its calls take from a bucket per app, client address and endpoint, and only the calls it may make
 /// count ([`crate::rate_limit::check_public_key_call`]). REST API keys and session tokens take from their
 /// credential's bucket.
-fn check_rate_limit(parts: &Parts, state: &AppState, app_id: &str, principal: &Principal, credential: &[u8]) -> ApiResult<()> {
+async fn check_rate_limit(parts: &Parts, state: &AppState, app_id: &str, principal: &Principal, credential: &[u8]) -> ApiResult<()> {
     if *principal == Principal::AuthOnly {
-        return crate::rate_limit::check_public_key_call(state, app_id, parts);
+        return crate::rate_limit::check_public_key_call(state, app_id, parts).await;
     }
-    state.limiter.check(credential).map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+    state.limiter.check(credential).await.map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
 }

@@ -16,7 +16,8 @@
 //! - [`expiry`]: ends expired session tokens and closes their sockets.
 //! - [`hooks`]: bot and webhook calls: callback rules, bodies, the dispatcher.
 //! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
-//! - [`api`]: the REST API v3, one module per resource; [`policy`]: who may do what in a group;
+//! - [`api`]: the REST API v3, one module per resource; [`chat`]: the rules REST and the WebSocket share
+//!   (sending, marks, conversation ids, group access); [`policy`]: who may do what in a group;
 //!   [`attempts`]: group password guesses and the users a session adds to groups a day;
 //!   [`validate`]: field checks against the limits.
 //! - [`settings`]: what `serve`'s flags decide; [`tasks`]: the background tasks, stopped at shutdown.
@@ -27,6 +28,7 @@ pub mod attempts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod compress;
 pub mod client_addr;

@@ -11,7 +11,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::callbacks::{basic_auth, callback_url, signing_secret};
-use super::messages::send_as;
 use super::{data, page_meta, page_request};
 use crate::apps::now_secs;
 use crate::auth::Caller;
@@ -132,5 +131,5 @@ async fn bot_message(caller: Caller, State(state): State<AppState>, Path(uid): P
     caller.require_admin()?;
     let uid = validate::id("uid", &uid)?;
     state.store.bot(caller.app_id(), &uid).await?.ok_or_else(|| bot_not_found(&uid))?;
-    Ok(data(send_as(&state, caller.app_id(), uid, body).await?))
+    Ok(data(crate::chat::send(&state, caller.app_id(), uid, body).await?))
 }

@@ -3,23 +3,21 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::ids::ConversationKey;
 use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage};
-use confab_protocol::realtime::{ReceiptKind, ServerFrame};
+use confab_protocol::realtime::ReceiptKind;
 use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::rest::{Data, Page, PageQuery, Success};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::groups::access;
+use crate::chat::{self, access, conversation_not_found};
 use super::{data, page_meta, page_request};
-use crate::apps::now_secs;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::store::{key_of, ConversationRow};
+use crate::store::ConversationRow;
 use super::users::as_seen_by;
 use crate::validate;
 
@@ -33,10 +31,6 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_user_delivered))
         .routes(routes!(mark_group_read))
         .routes(routes!(mark_group_delivered))
-}
-
-fn conversation_not_found(id: &str) -> ApiError {
-    ApiError::not_found(ApiErrorCode::ErrConversationNotFound, format!("no conversation {id}"))
 }
 
 /// Fills in the other side of a stored conversation; `None` when that side is gone or out of the caller's
@@ -67,20 +61,6 @@ async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiRes
     }))
 }
 
-/// `uid`'s conversation with wire id `conversation_id`: of the conversations that id can name, the one
-/// they take part in.
-pub(crate) async fn resolve(state: &AppState, app_id: &str, uid: &str, conversation_id: &str) -> ApiResult<ConversationRow> {
-    for key in ConversationKey::parse_wire(&conversation_id.to_ascii_lowercase()) {
-        if matches!(key, ConversationKey::Direct(..)) && !key.has_user(uid) {
-            continue;
-        }
-        if let Some(row) = state.store.conversation(app_id, uid, &key).await? {
-            return Ok(row);
-        }
-    }
-    Err(conversation_not_found(conversation_id))
-}
-
 async fn one(state: &AppState, caller: &Caller, key: &ConversationKey) -> ApiResult<Conversation> {
     let uid = caller.acting_user()?;
     let row = state.store.conversation(caller.app_id(), &uid, key).await?;
@@ -108,7 +88,7 @@ async fn list_conversations(caller: Caller, State(state): State<AppState>, Query
     responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn get_conversation(caller: Caller, State(state): State<AppState>, Path(conversation_id): Path<String>) -> ApiResult<Json<Data<Conversation>>> {
     let uid = caller.acting_user()?;
-    let row = resolve(&state, caller.app_id(), &uid, &conversation_id).await?;
+    let row = chat::resolve(&state, caller.app_id(), &uid, &conversation_id).await?;
     Ok(data(one(&state, &caller, &row.key).await?))
 }
 
@@ -136,64 +116,8 @@ async fn mark(state: &AppState, caller: &Caller, key: ConversationKey, body: Mar
     let kind = if read { ReceiptKind::Read } else { ReceiptKind::Delivered };
     let row = state.store.conversation(caller.app_id(), &uid, &key).await?;
     let row = row.ok_or_else(|| conversation_not_found(&key.wire_id()))?;
-    mark_row(state, caller.app_id(), &uid, row, body.message_id.as_deref(), kind).await?;
+    chat::mark(state, caller.app_id(), &uid, row, body.message_id.as_deref(), kind).await?;
     Ok(data(Success { success: true, message: None }))
-}
-
-/// Moves `uid`'s mark of `kind` in a conversation up to `message_id` (the newest when `None`) and tells the
-/// conversation's other side (REST or WebSocket).
-pub(crate) async fn mark_as(
-    state: &AppState,
-    app_id: &str,
-    uid: &str,
-    conversation_id: &str,
-    message_id: Option<&str>,
-    kind: ReceiptKind,
-) -> ApiResult<()> {
-    let row = resolve(state, app_id, uid, conversation_id).await?;
-    mark_row(state, app_id, uid, row, message_id, kind).await
-}
-
-/// Moves `uid`'s mark of `kind` in their conversation `row` and tells the other side.
-async fn mark_row(
-    state: &AppState,
-    app_id: &str,
-    uid: &str,
-    row: ConversationRow,
-    message_id: Option<&str>,
-    kind: ReceiptKind,
-) -> ApiResult<()> {
-    let (id, message) = match message_id {
-        None => match row.last_message {
-            Some(m) => (m.id.parse().unwrap_or(0), m),
-            None => return Ok(()),
-        },
-        Some(text) => {
-            let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
-            let message = state.store.message(app_id, id).await?.filter(|m| key_of(m) == row.key);
-            let message = message.ok_or_else(|| {
-                ApiError::not_found(ApiErrorCode::ErrMessageNotFound, "no such message in this conversation").with_field("messageId")
-            })?;
-            (id, message)
-        }
-    };
-    state.store.mark(app_id, uid, &row.key, id, kind).await?;
-    // A 1:1 receipt goes to the other user; a group receipt to the message's sender.
-    let audience = match row.conversation_type {
-        ReceiverType::User => row.with_id.clone(),
-        ReceiverType::Group => message.sender.clone(),
-    };
-    if audience != uid {
-        let frame = ServerFrame::Receipt {
-            kind,
-            uid: uid.to_owned(),
-            conversation_id: row.conversation_id.clone(),
-            message_id: id.to_string(),
-            at: now_secs(),
-        };
-        state.realtime.deliver(app_id, vec![audience], frame);
-    }
-    Ok(())
 }
 
 /// Marks the conversation with `uid` read up to `messageId`.

@@ -19,14 +19,15 @@ use utoipa_axum::routes;
 
 use super::{data, page_meta, page_request};
 use crate::apps::now_secs;
-use crate::attempts::{self, AddGrant};
+use crate::attempts::AddGrant;
 use crate::auth::{no_access, Actor, Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
-use crate::policy::{allows, GroupAction};
+use crate::policy::GroupAction;
 use crate::secrets::password_hash_blocking;
+use crate::chat::access;
 use crate::state::AppState;
-use crate::store::{GroupFilter, GroupPatch, GroupRecord, Membership, NewGroup, NewMessage, Patch, StoreError};
+use crate::store::{GroupFilter, GroupPatch, Membership, NewGroup, NewMessage, Patch, StoreError};
 use crate::validate;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -35,69 +36,11 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_group, update_group, delete_group))
 }
 
-/// The sender of action messages the app itself causes.
-pub(super) const APP_SENDER: &str = confab_protocol::ids::APP_SENDER_UID;
-
-/// A group the caller may see, with the caller's membership.
-pub(super) struct GroupAccess {
-    /// The group.
-    pub record: GroupRecord,
-    /// Who acts.
-    pub actor: Actor,
-    /// The acting user's membership, if any.
-    pub membership: Option<Membership>,
-}
-
-impl GroupAccess {
-    /// The acting user's uid, or the app's sender name.
-    pub fn actor_name(&self) -> &str {
-        self.actor.uid().unwrap_or(APP_SENDER)
-    }
-
-    /// Refuses unless the app acts, or the acting member's scope allows `action`.
-    pub fn require(&self, action: GroupAction) -> ApiResult<()> {
-        match (&self.actor, self.membership) {
-            (Actor::App, _) => Ok(()),
-            (Actor::User(_), Some(m)) if allows(m.scope, action) => Ok(()),
-            (Actor::User(_), Some(_)) => Err(ApiError::forbidden(
-                ApiErrorCode::ErrGroupNoClearance,
-                "your scope in this group does not allow this",
-            )),
-            (Actor::User(_), None) => Err(not_joined()),
-        }
-    }
-
-    /// The group as the caller sees it.
-    pub fn view(&self) -> Group {
-        with_membership(self.record.group.clone(), self.membership)
-    }
-}
-
-/// 403 `ERR_GROUP_NOT_JOINED`.
-pub(super) fn not_joined() -> ApiError {
-    ApiError::forbidden(ApiErrorCode::ErrGroupNotJoined, "you are not a member of this group")
-}
-
-fn with_membership(mut group: Group, membership: Option<Membership>) -> Group {
+pub(crate) fn with_membership(mut group: Group, membership: Option<Membership>) -> Group {
     group.scope = membership.map(|m| m.scope);
     group.has_joined = membership.is_some();
     group.joined_at = membership.map(|m| m.joined_at);
     group
-}
-
-/// Loads `guid` for the caller; a user cannot see a private group they are not in.
-pub(super) async fn access(state: &AppState, caller: &Caller, guid: &str) -> ApiResult<GroupAccess> {
-    let actor = caller.actor()?;
-    let guid = validate::id("guid", guid)?;
-    let record = state.store.group(caller.app_id(), &guid).await?.ok_or_else(|| ApiError::guid_not_found(&guid))?;
-    let membership = match actor.uid() {
-        Some(uid) => state.store.membership(caller.app_id(), &guid, uid).await?,
-        None => None,
-    };
-    if actor != Actor::App && membership.is_none() && record.group.group_type == GroupType::Private {
-        return Err(ApiError::guid_not_found(&guid));
-    }
-    Ok(GroupAccess { record, actor, membership })
 }
 
 /// The action message recording a member change in `guid`.
@@ -157,17 +100,17 @@ fn counted_user(caller: &Caller) -> Option<&str> {
 
 /// Users a call may add to groups now, out of the session's daily allowance; `None` when not counted (the
 /// REST API key, or `group_adds_per_day` 0). Settle it with [`settle_adds`].
-pub(super) fn reserve_adds(state: &AppState, caller: &Caller, wanted: usize) -> Option<AddGrant> {
+pub(super) async fn reserve_adds(state: &AppState, caller: &Caller, wanted: usize) -> Option<AddGrant> {
     let per_day = state.settings.group_adds_per_day;
     let uid = counted_user(caller).filter(|_| per_day > 0 && wanted > 0)?;
     let wanted = u32::try_from(wanted).unwrap_or(u32::MAX);
-    Some(attempts::shared().reserve_adds(caller.app_id(), uid, wanted, per_day, std::time::Instant::now()))
+    Some(state.limits.attempts.reserve_adds(caller.app_id(), uid, wanted, per_day).await)
 }
 
 /// Only the `made` adds of `grant` keep counting.
-pub(super) fn settle_adds(grant: Option<AddGrant>, made: usize) {
+pub(super) async fn settle_adds(grant: Option<AddGrant>, made: usize) {
     if let Some(grant) = grant {
-        attempts::shared().settle_adds(grant, u32::try_from(made).unwrap_or(u32::MAX));
+        grant.settle(u32::try_from(made).unwrap_or(u32::MAX)).await;
     }
 }
 
@@ -253,15 +196,15 @@ async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(bod
         not_blocked(&state, app_id, actor.uid(), uid).await.map_err(|e| e.with_field("members"))?;
     }
     let added = members.iter().filter(|(uid, _)| Some(uid) != owner.as_ref()).count();
-    let grant = reserve_adds(&state, &caller, added);
+    let grant = reserve_adds(&state, &caller, added).await;
     if let Some(err) = grant.as_ref().filter(|g| (g.granted as usize) < added).map(|g| add_limit_reached(&state, g)) {
-        settle_adds(grant, 0);
+        settle_adds(grant, 0).await;
         return Err(err);
     }
     let password_hash = match checked_password(body.group_type, body.password.as_deref()).await {
         Ok(hash) => hash,
         Err(err) => {
-            settle_adds(grant, 0);
+            settle_adds(grant, 0).await;
             return Err(err);
         }
     };
@@ -278,7 +221,7 @@ async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(bod
         created_at: now_secs(),
     };
     let created = state.store.create_group(app_id, &group, &members, &bans).await;
-    settle_adds(grant, if created.is_ok() { added } else { 0 });
+    settle_adds(grant, if created.is_ok() { added } else { 0 }).await;
     let record = created.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::conflict(ApiErrorCode::ErrGuidAlreadyExists, format!("a group with guid {guid} exists"))
             .with_field("guid"),

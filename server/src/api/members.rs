@@ -17,16 +17,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::groups::{
-    access, add_limit_reached, add_limit_reached_for, member_action, not_blocked, not_joined, reserve_adds, settle_adds, GroupAccess,
+    add_limit_reached, add_limit_reached_for, member_action, not_blocked, reserve_adds, settle_adds,
 };
 use super::{data, page_meta, page_request, uid_result};
 use crate::apps::now_secs;
-use crate::attempts;
 use crate::auth::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::policy::GroupAction;
 use crate::secrets::{check_password_blocking, password_hash_blocking, PasswordCheck};
+use crate::chat::{access, not_joined, GroupAccess};
 use crate::state::AppState;
 use crate::store::{GroupPatch, MemberChange};
 use crate::validate;
@@ -91,9 +91,9 @@ async fn add_members(caller: Caller, State(state): State<AppState>, Path(guid): 
         }
     }
     let adds = requests.iter().filter(|(_, scope)| scope.is_some()).count();
-    let grant = reserve_adds(&state, &caller, adds);
+    let grant = reserve_adds(&state, &caller, adds).await;
     if let Some(err) = grant.as_ref().filter(|g| g.granted == 0).map(|g| add_limit_reached(&state, g)) {
-        settle_adds(grant, 0);
+        settle_adds(grant, 0).await;
         return Err(err);
     }
     // Adds that fail (unknown uid, blocked, already a member) do not use the allowance.
@@ -109,12 +109,12 @@ async fn add_members(caller: Caller, State(state): State<AppState>, Path(guid): 
         match uid_result(outcome) {
             Ok(result) => results.insert(uid, result),
             Err(err) => {
-                settle_adds(grant, made);
+                settle_adds(grant, made).await;
                 return Err(err);
             }
         };
     }
-    settle_adds(grant, made);
+    settle_adds(grant, made).await;
     Ok(data(results))
 }
 
@@ -223,7 +223,7 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
             let Some(password) = body.password.filter(|p| !p.is_empty()) else { return Err(wrong()) };
             // Counted as wrong from here until it proves right, so a burst of guesses cannot pass the
             // check all at once.
-            let guess = attempts::shared().begin_guess(app_id, &guid, &uid, std::time::Instant::now()).map_err(|retry_after_secs| {
+            let guess = state.limits.attempts.begin_guess(app_id, &guid, &uid).await.map_err(|retry_after_secs| {
                 ApiError::Limited {
                     code: ApiErrorCode::ErrTooManyRequests,
                     message: format!("too many wrong passwords for this group; retry in {retry_after_secs} s"),
@@ -236,7 +236,7 @@ async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): P
             if !check.is_right() {
                 return Err(wrong());
             }
-            attempts::shared().forgive(guess);
+            state.limits.attempts.forgive(guess).await;
             if check == PasswordCheck::RightButRehash {
                 upgrade_password_hash(&state, app_id, &guid, &stored, password).await;
             }

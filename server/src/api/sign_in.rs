@@ -81,7 +81,7 @@ fn guest_lifetime(state: &AppState) -> TokenLifetime {
 async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): State<AppState>, ApiJson(body): ApiJson<GuestSignIn>) -> ApiResult<Json<Data<Session>>> {
     require_sign_in_key(&caller)?;
     if caller.principal == Principal::AuthOnly {
-        crate::rate_limit::check_guest_creation(&state, caller.app_id(), client)?;
+        crate::rate_limit::check_guest_creation(&state, caller.app_id(), client).await?;
     }
     let suffix = random_hex(6);
     let request = profile_user(format!("{GUEST_UID_PREFIX}{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
@@ -148,7 +148,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body):
         ApiError::unauthorized(ApiErrorCode::AuthErrAuthTokenNotFound, "the auth token is unknown or revoked").with_field("authToken")
     };
     let hash = key_hash(body.auth_token.trim());
-    if let Err(retry_after_secs) = state.limiter.check(&hash) {
+    if let Err(retry_after_secs) = state.limiter.check(&hash).await {
         return Err(ApiError::RateLimited { retry_after_secs });
     }
     let owner = state.store.token_owner(&hash, now_secs()).await?.filter(|o| o.app_id == app_id).ok_or_else(refused)?;

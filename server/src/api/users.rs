@@ -187,7 +187,7 @@ async fn list_users(caller: Caller, State(state): State<AppState>, Query(query):
             return Err(ApiError::bad_field("status", "must be online or offline"));
         }
     }
-    let online = state.realtime.hub.online_uids(caller.app_id());
+    let online = state.realtime.hub.online_uids(caller.app_id()).await;
     let (only, except) = match query.status.as_deref() {
         Some("online") => (Some(online), Vec::new()),
         Some(_) => (None, online),
@@ -212,16 +212,16 @@ async fn list_users(caller: Caller, State(state): State<AppState>, Query(query):
     };
     let (mut users, total) = state.store.list_users(caller.app_id(), &filter, page).await?;
     for user in &mut users {
-        with_presence(&state, caller.app_id(), user);
+        with_presence(&state, caller.app_id(), user).await;
         as_seen_by(&actor, user);
     }
     let meta = page_meta(total, users.len(), page);
     Ok(Json(Page { data: users, meta }))
 }
 
-/// Sets `status` from this node's connected devices.
-fn with_presence(state: &AppState, app_id: &str, user: &mut User) {
-    user.status = if state.realtime.hub.is_online(app_id, &user.uid) { "online" } else { "offline" }.into();
+/// Sets `status` from the connected devices (of every node, with a cluster presence).
+async fn with_presence(state: &AppState, app_id: &str, user: &mut User) {
+    user.status = if state.realtime.hub.is_online(app_id, &user.uid).await { "online" } else { "offline" }.into();
 }
 
 /// Reactivates users. REST API key.
@@ -261,7 +261,7 @@ async fn get_user(caller: Caller, State(state): State<AppState>, Path(uid): Path
         user.blocked_by_me = Some(state.store.has_blocked(caller.app_id(), me, &uid).await?);
         user.has_blocked_me = Some(state.store.has_blocked(caller.app_id(), &uid, me).await?);
     }
-    with_presence(&state, caller.app_id(), &mut user);
+    with_presence(&state, caller.app_id(), &mut user).await;
     as_seen_by(&actor, &mut user);
     Ok(data(user))
 }
@@ -299,7 +299,7 @@ async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): P
 async fn get_me(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Data<User>>> {
     let uid = caller.acting_user()?;
     let mut user = state.store.user(caller.app_id(), &uid).await?.ok_or_else(|| ApiError::uid_not_found(&uid))?;
-    with_presence(&state, caller.app_id(), &mut user);
+    with_presence(&state, caller.app_id(), &mut user).await;
     Ok(data(user))
 }
 

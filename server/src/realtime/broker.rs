@@ -1,4 +1,5 @@
-//! The broker: how events reach every node's hub.
+//! The broker: how events reach every node's hub. [`InProcessBroker`] serves one node; the Redis broker
+//! (`realtime::redis::RedisBroker`, Redis pub/sub) serves a cluster.
 //!
 //! Guarantees every implementation gives (checked by [`conformance`](super::conformance)):
 //! - **Fan-out**: an event published after a subscription was made reaches that subscriber, on every node.
@@ -101,5 +102,9 @@ mod tests {
         conformance::keeps_publish_order(&InProcessBroker::default()).await;
         conformance::sees_only_events_after_subscribing(&InProcessBroker::default()).await;
         conformance::reports_lag_instead_of_growing(&InProcessBroker::new(16), 16).await;
+        conformance::carries_events_intact(&InProcessBroker::default()).await;
+        conformance::never_blocks_the_publisher(&InProcessBroker::new(1024), 100_000).await;
+        let broker = InProcessBroker::default();
+        conformance::fans_out_across_nodes(&broker, &broker).await;
     }
 }

@@ -16,6 +16,8 @@ pub mod broker;
 pub mod conformance;
 pub mod event;
 pub mod hub;
+#[cfg(feature = "redis-wip")]
+pub mod redis;
 pub mod socket;
 pub mod tailer;
 

@@ -4,7 +4,10 @@
 //! one drops the socket. A client address may hold `--unauthenticated-sockets` sockets that have not signed
 //! in yet; one more upgrade is refused with HTTP 429 (`Retry-After`). Each `auth` frame takes one request
 //! from its token's rate limit (the bucket its REST calls use); over it the socket closes with
-//! [`CLOSE_RATE_LIMITED`]. Presence is debounced (see [`hub`](super::hub)).
+//! [`CLOSE_RATE_LIMITED`]. The address gate is per node (it bounds this node's memory); the token's rate
+//! limit counts wherever the server's limits count (every node's, with Redis). Presence is debounced and,
+//! with a cluster presence, cluster-wide (see [`hub`](super::hub)); [`announce_transitions`] announces what
+//! the presence finds on its own.
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -19,18 +22,19 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::api::conversations::mark_as;
-use crate::api::messages::send_as;
+use crate::chat;
 use crate::apps::now_secs;
 use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::rate_limit::SocketPass;
 use crate::realtime::hub::PRESENCE_GRACE;
 use crate::secrets::key_hash;
+use crate::realtime::Realtime;
 use crate::state::AppState;
-use crate::store::{Cursor, MessageFilter};
+use crate::store::{Cursor, MessageFilter, Store};
 use crate::validate;
 
 /// Time a new socket has to send its `auth` frame.
@@ -203,7 +207,7 @@ async fn read_auth(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Res
     match owner {
         Some(owner) if owner.app_id == app_id && !owner.deactivated => {
             // A sign-in is a request with the token: it takes from the token's bucket, like its REST calls.
-            state.limiter.check(&hash).map_err(Refusal::RateLimited)?;
+            state.limiter.check(&hash).await.map_err(Refusal::RateLimited)?;
             Ok((Session { app_id, uid: owner.uid, token_hash: hash }, resume))
         }
         Some(owner) if owner.app_id == app_id => Err("this user is deactivated".into()),
@@ -223,9 +227,9 @@ async fn run(socket: WebSocket, state: AppState, pass: SocketPass) {
     };
     let hub = state.realtime.hub.clone();
     // Registered before the resume read, so nothing committed meanwhile is missed.
-    let mut registration = hub.register(&session.app_id, &session.uid, session.token_hash.clone());
-    if registration.announce_online {
-        announce_presence(&state, &session.app_id, &session.uid, PresenceStatus::Online, now_secs()).await;
+    let (mut registration, announce_online) = hub.register(&session.app_id, &session.uid, session.token_hash.clone());
+    if announce_online.await {
+        announce_presence(&state.store, &state.realtime, &session.app_id, &session.uid, PresenceStatus::Online, now_secs()).await;
     }
     let outcome = serve(&mut sink, &mut stream, &state, &session, resume, &mut registration).await;
     if let Stop::Close(code) = outcome {
@@ -237,32 +241,53 @@ async fn run(socket: WebSocket, state: AppState, pass: SocketPass) {
         };
         close(&mut sink, &mut stream, code, reason).await;
     }
-    if let Some(ticket) = hub.unregister(&session.app_id, &session.uid, registration.id) {
-        // The last device left: offline (and the last-active write) only if none comes back in the grace.
-        let left_at = now_secs();
+    let left_at = now_secs();
+    if let Some(leaving) = hub.unregister(&session.app_id, &session.uid, registration.id, left_at) {
+        // The last device on this node left: offline (and the last-active write) only if none is left on
+        // any node and none comes back in the grace.
         let Session { app_id, uid, .. } = session;
         tokio::spawn(async move {
+            let Some(ticket) = leaving.await else { return };
             tokio::time::sleep(PRESENCE_GRACE).await;
-            if state.realtime.hub.settle_offline(&app_id, &uid, ticket) {
-                let _ = state.store.touch_last_active(&app_id, &uid, left_at).await;
-                announce_presence(&state, &app_id, &uid, PresenceStatus::Offline, left_at).await;
+            if state.realtime.hub.settle_offline(&app_id, &uid, ticket).await {
+                announce_offline(&state.store, &state.realtime, &app_id, &uid, left_at).await;
             }
         });
     }
 }
 
 /// Tells the user's audience and the app's `user_connection_status_changed` webhooks.
-async fn announce_presence(state: &AppState, app_id: &str, uid: &str, status: PresenceStatus, last_active_at: i64) {
-    match state.store.presence_audience(app_id, uid).await {
+async fn announce_presence(store: &Arc<dyn Store>, realtime: &Realtime, app_id: &str, uid: &str, status: PresenceStatus, last_active_at: i64) {
+    match store.presence_audience(app_id, uid).await {
         Ok(audience) => {
             let frame = ServerFrame::Presence { uid: uid.to_owned(), status, last_active_at };
-            state.realtime.deliver(app_id, audience, frame);
+            realtime.deliver(app_id, audience, frame);
         }
         Err(e) => tracing::warn!(error = %e, "presence audience unavailable"),
     }
     let detail = serde_json::json!({"uid": uid, "status": status, "lastActiveAt": last_active_at});
-    if let Err(e) = state.store.queue_presence(app_id, uid, &detail, crate::hooks::now_ms()).await {
+    if let Err(e) = store.queue_presence(app_id, uid, &detail, crate::hooks::now_ms()).await {
         tracing::warn!(error = %e, "presence webhooks not queued");
+    }
+}
+
+/// Writes the user's `lastActiveAt` and announces them offline.
+async fn announce_offline(store: &Arc<dyn Store>, realtime: &Realtime, app_id: &str, uid: &str, last_active_at: i64) {
+    let _ = store.touch_last_active(app_id, uid, last_active_at).await;
+    announce_presence(store, realtime, app_id, uid, PresenceStatus::Offline, last_active_at).await;
+}
+
+/// Announces the presence changes the hub's [`Presence`](super::hub::Presence) finds on its own (with the
+/// Redis presence: the users of a node that died, announced offline by one live node; corrections after
+/// Redis was unreachable), until it has no more. Run one per node, beside the hub; with
+/// [`LocalPresence`](super::hub::LocalPresence) it returns at once.
+pub async fn announce_transitions(store: Arc<dyn Store>, realtime: Realtime) {
+    let Some(mut transitions) = realtime.hub.presence().transitions() else { return };
+    while let Some(change) = transitions.recv().await {
+        match change.status {
+            PresenceStatus::Offline => announce_offline(&store, &realtime, &change.app_id, &change.uid, change.last_active_at).await,
+            status => announce_presence(&store, &realtime, &change.app_id, &change.uid, status, change.last_active_at).await,
+        }
     }
 }
 
@@ -444,7 +469,7 @@ async fn handle(
     typing: &mut HashMap<(String, ReceiverType), Instant>,
 ) -> Option<ServerFrame> {
     if !matches!(frame, ClientFrame::Ping) {
-        if let Err(retry_after_secs) = state.limiter.check(&session.token_hash) {
+        if let Err(retry_after_secs) = state.limiter.check(&session.token_hash).await {
             let reference = match &frame {
                 ClientFrame::Send { message } => message.muid.clone(),
                 _ => None,
@@ -457,13 +482,13 @@ async fn handle(
         ClientFrame::Auth { .. } => Some(error_frame(ApiError::bad_field("type", "this socket is signed in already"), None)),
         ClientFrame::Send { message } => {
             let muid = message.muid.clone();
-            match send_as(state, &session.app_id, session.uid.clone(), message).await {
+            match chat::send(state, &session.app_id, session.uid.clone(), message).await {
                 Ok(stored) => Some(ServerFrame::Ack { muid, message: stored }),
                 Err(err) => Some(error_frame(err, muid)),
             }
         }
         ClientFrame::Receipt { kind, conversation_id, message_id } => {
-            let marked = mark_as(state, &session.app_id, &session.uid, &conversation_id, Some(&message_id), kind).await;
+            let marked = chat::mark_in(state, &session.app_id, &session.uid, &conversation_id, Some(&message_id), kind).await;
             marked.err().map(|err| error_frame(err, None))
         }
         ClientFrame::Typing { receiver, receiver_type, state: typing_state } => {

@@ -5,9 +5,11 @@
 //! [`SocialStore`], [`HookStore`]; [`Store`] is all of them.
 
 mod apps;
+#[cfg(test)] pub(crate) mod conformance;
 mod groups;
 mod hooks;
 mod messages;
+#[cfg(feature = "postgres-wip")] mod postgres;
 mod social;
 mod sqlite;
 mod users;
@@ -17,6 +19,7 @@ pub use groups::*;
 pub use hooks::*;
 pub use messages::*;
 pub use social::*;
+#[cfg(feature = "postgres-wip")] pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use users::*;
 

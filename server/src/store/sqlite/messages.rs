@@ -150,16 +150,21 @@ fn conversation_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Option<Convers
 
 /// The conversation-list query for `?1` app and `?2` uid, with an extra condition. The message columns
 /// come first so [`rows::message`] reads them by position.
+/// Unread messages are counted within the user's latest membership period of a group (none from before they
+/// joined, nor from a time they were away), after their read mark.
 fn conversation_query(extra: &str) -> String {
     format!(
         "SELECT {MESSAGE_COLUMNS}, c.conversation_key AS c_key, c.updated_at AS c_updated_at, \
          COALESCE(d.with_uid, substr(c.conversation_key, 3)) AS with_id, \
          (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_key = c.conversation_key \
-            AND x.id > COALESCE(r.read_id, 0) AND x.sender != ?2 AND x.deleted_at IS NULL \
-            AND x.category != 'action') AS unread \
+            AND x.id > max(COALESCE(r.read_id, 0), COALESCE(p.from_id, 0)) AND (p.to_id IS NULL OR x.id <= p.to_id) \
+            AND x.sender != ?2 AND x.deleted_at IS NULL AND x.category != 'action') AS unread \
          FROM conversations c \
          LEFT JOIN direct_conversations d ON d.app_id = ?1 AND d.uid = ?2 AND d.conversation_key = c.conversation_key \
          LEFT JOIN read_marks r ON r.app_id = ?1 AND r.uid = ?2 AND r.conversation_key = c.conversation_key \
+         LEFT JOIN membership_periods p ON p.app_id = ?1 AND p.uid = ?2 AND 'g:' || p.guid = c.conversation_key \
+            AND p.from_id = (SELECT max(q.from_id) FROM membership_periods q \
+                             WHERE q.app_id = ?1 AND q.uid = ?2 AND q.guid = p.guid) \
          LEFT JOIN messages m ON m.id = c.last_message_id \
          WHERE c.app_id = ?1 AND c.conversation_key IN ({PARTICIPANT_CONVERSATIONS}) {extra}"
     )

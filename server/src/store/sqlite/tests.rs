@@ -113,3 +113,13 @@ async fn tokens_end_at_their_expiry_or_after_their_idle_time() {
     hashes.sort();
     assert_eq!(hashes, [b"fixed-token".to_vec(), b"idle-token".to_vec()]);
 }
+
+/// A fresh, empty, migrated store, with its temporary directory (removed once the store is dropped).
+async fn fresh_store() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("confab.db")).await.unwrap();
+    (store, dir)
+}
+
+// One test per check of the store conformance suite: `store::sqlite::tests::conformance::*`.
+crate::store::conformance::conformance_tests!(fresh_store().await);
