@@ -15,7 +15,8 @@
 //!   guests, unauthenticated sockets); [`client_addr`]: the client's address (`--trusted-proxy`).
 //! - [`expiry`]: ends expired session tokens and closes their sockets.
 //! - [`hooks`]: bot and webhook calls: callback rules, bodies, the dispatcher.
-//! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer.
+//! - [`realtime`]: the WebSocket gateway at `/v3/ws`: hub, broker, message tailer; [`cluster`]: what a
+//!   node shares with the others through Redis (events, presence, limits).
 //! - [`api`]: the REST API v3, one module per resource; [`chat`]: the rules REST and the WebSocket share
 //!   (sending, marks, conversation ids, group access); [`policy`]: who may do what in a group;
 //!   [`attempts`]: group password guesses and the users a session adds to groups a day;
@@ -30,6 +31,7 @@ pub mod assets;
 pub mod auth;
 pub mod chat;
 pub mod cli;
+pub mod cluster;
 pub mod compress;
 pub mod client_addr;
 pub mod credentials;

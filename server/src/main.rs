@@ -7,6 +7,7 @@ use confab_protocol::limits::MAX_NAME_LEN;
 use confab_server::cli::{AppCommand, Cli, Command, DataArgs, ServeArgs};
 use confab_server::store::{SqliteStore, Store};
 use confab_server::hooks::{CallbackPolicy, DispatchSettings};
+use confab_server::cluster::ClusterLinks;
 use confab_server::{apps, demo, AppState};
 use std::time::Duration;
 use std::error::Error;
@@ -102,7 +103,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     };
     let settings = args.settings(callbacks, dispatch);
     let cluster = match &args.redis_url {
-        Some(url) => Some(open_broker(url, &args.cluster_name).await?),
+        Some(url) => Some(ClusterLinks::connect(url, &args.cluster_name).await.map_err(|e| format!("--redis-url: {e}"))?),
         None => None,
     };
     let mut state = AppState::new(store.clone(), cluster, settings, demo_app.clone())?;
@@ -127,17 +128,6 @@ async fn serve(args: ServeArgs) -> CliResult {
     println!("Confab is listening on {base}");
     confab_server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
-}
-
-#[cfg(feature = "redis-wip")]
-async fn open_broker(url: &str, cluster: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
-    let broker = confab_server::realtime::redis::RedisBroker::connect(url, cluster).await.map_err(|e| format!("--redis-url: {e}"))?;
-    Ok(Arc::new(broker))
-}
-
-#[cfg(not(feature = "redis-wip"))]
-async fn open_broker(_url: &str, _cluster: &str) -> Result<Arc<dyn confab_server::realtime::Broker>, Box<dyn Error>> {
-    Err("--redis-url: this build has no Redis broker yet".into())
 }
 
 /// The warning an app with open uid sign-in gets, at creation and at every start.

@@ -7,7 +7,8 @@ use crate::credentials::CredentialCache;
 use crate::hooks::{dispatcher, CallbackPolicy};
 use crate::settings::Settings;
 use crate::rate_limit::RateLimiter;
-use crate::realtime::{Broker, Realtime};
+use crate::cluster::ClusterLinks;
+use crate::realtime::Realtime;
 use crate::tasks::BackgroundTasks;
 use crate::demo::DemoApp;
 use crate::loader::{self, Script};
@@ -48,17 +49,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a server run with `settings` on `store`, serving `demo` when given; `cluster` carries
-    /// events to the other nodes (none: this node is alone). Starts the realtime gateway's tasks and the
-    /// delivery dispatcher, so it must run inside the Tokio runtime.
+    /// State for a server run with `settings` on `store`, serving `demo` when given; `cluster` links it
+    /// to the other nodes (none: this node is alone). Starts the realtime gateway's tasks and the delivery
+    /// dispatcher, so it must run inside the Tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
-        cluster: Option<Arc<dyn Broker>>,
+        cluster: Option<ClusterLinks>,
         settings: Settings,
         demo: Option<DemoApp>,
     ) -> std::io::Result<Self> {
         let tasks = Arc::new(BackgroundTasks::default());
-        let realtime = Realtime::start(store.clone(), cluster, &tasks);
+        let (broker, (presence, counts)) = match cluster {
+            Some(links) => (Some(links.broker), (links.presence, links.counts)),
+            None => (None, ClusterLinks::alone()),
+        };
+        let realtime = Realtime::start(store.clone(), broker, presence, &tasks);
         let callbacks = Arc::new(settings.callbacks.clone());
         let dispatch = settings.dispatch.clone();
         let (region, widget_dir, rate_limit) = (settings.region.as_str(), settings.widget_dir.as_path(), settings.rate_limit);
@@ -77,8 +82,8 @@ impl AppState {
             widget,
             demo: demo.map(Arc::new),
             credentials: Arc::new(CredentialCache::default()),
-            limiter: Arc::new(RateLimiter::new(rate_limit)),
-            limits: Arc::new(crate::rate_limit::Limits::new(&settings)),
+            limiter: Arc::new(RateLimiter::with_counts(rate_limit, counts.clone())),
+            limits: Arc::new(crate::rate_limit::Limits::with_counts(&settings, counts)),
             settings: Arc::new(settings),
             tasks,
         })

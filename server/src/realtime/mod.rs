@@ -16,7 +16,6 @@ pub mod broker;
 pub mod conformance;
 pub mod event;
 pub mod hub;
-#[cfg(feature = "redis-wip")]
 pub mod redis;
 pub mod socket;
 pub mod tailer;
@@ -47,15 +46,22 @@ pub struct Realtime {
 
 impl Realtime {
     /// Starts the hub's broker subscriptions and the message tailer on `store`, as `tasks`.
-    pub fn start(store: Arc<dyn Store>, cluster: Option<Arc<dyn Broker>>, tasks: &BackgroundTasks) -> Self {
-        let hub = Arc::new(Hub::default());
+    pub fn start(
+        store: Arc<dyn Store>,
+        cluster: Option<Arc<dyn Broker>>,
+        presence: Arc<dyn hub::Presence>,
+        tasks: &BackgroundTasks,
+    ) -> Self {
+        let hub = Arc::new(Hub::new(presence));
         let local = Arc::new(InProcessBroker::default());
         tasks.spawn("hub (local)", hub::run(hub.clone(), local.subscribe()));
         if let Some(cluster) = &cluster {
             tasks.spawn("hub (cluster)", hub::run(hub.clone(), cluster.subscribe()));
         }
-        tasks.spawn("tailer", tailer::run(store, local.clone()));
-        Self { local, cluster, hub }
+        tasks.spawn("tailer", tailer::run(store.clone(), local.clone()));
+        let realtime = Self { local, cluster, hub };
+        tasks.spawn("presence transitions", socket::announce_transitions(store, realtime.clone()));
+        realtime
     }
 
     /// Where this node's events for every node go.
