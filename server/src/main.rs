@@ -59,15 +59,9 @@ async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     }
 }
 
-#[cfg(feature = "postgres-wip")]
 async fn open_postgres(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     let store = confab_server::store::PostgresStore::open(url).await.map_err(|e| format!("--database-url: {e}"))?;
     Ok(Arc::new(store))
-}
-
-#[cfg(not(feature = "postgres-wip"))]
-async fn open_postgres(_url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    Err("--database-url: this build has no PostgreSQL store yet".into())
 }
 
 async fn create_app(name: &str, uid_sign_in: UidSignInPolicy, data: &DataArgs) -> CliResult {

@@ -1,6 +1,6 @@
 // Shared pieces of the end-to-end tests: a real confab-server process, a host site on another origin, and
 // headless Chromium driven by Playwright.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -19,9 +19,46 @@ const serverBin =
 /** Starts confab-server on a loopback port with a fresh data directory; resolves once it listens. */
 export async function startServer({ region = "local" } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-"));
+  return spawnServer(dataDir, ["--region", region], () => rmSync(dataDir, { recursive: true, force: true }));
+}
+
+/**
+ * Starts `count` nodes of one cluster: a fresh database on the test PostgreSQL server and the test Redis
+ * server (CONFAB_TEST_DATABASE_URL and CONFAB_TEST_REDIS_URL, which the test command sets), each node with
+ * the demo. Resolves the nodes, in start order; every node carries the demo app's credentials.
+ */
+export async function startCluster(count) {
+  const { CONFAB_TEST_DATABASE_URL: server, CONFAB_TEST_REDIS_URL: redis } = process.env;
+  if (!server || !redis) {
+    throw new Error("CONFAB_TEST_DATABASE_URL and CONFAB_TEST_REDIS_URL are not set: run `bash scripts/test.sh`");
+  }
+  const name = `confab_e2e_${process.pid}_${Date.now()}`;
+  execFileSync("psql", [server, "-qc", `CREATE DATABASE ${name}`]);
+  const database = new URL(server);
+  database.pathname = `/${name}`;
+  // The nodes share a data directory only for the demo app's public ids, which the first node writes.
+  const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-cluster-"));
+  const args = ["--database-url", database.toString(), "--redis-url", redis, "--cluster-name", name];
+  const nodes = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(await spawnServer(dataDir, args, () => {}));
+  }
+  for (const node of nodes) node.credentials = nodes[0].credentials;
+  const stopNode = nodes.map((node) => node.stop);
+  for (const node of nodes) {
+    node.stop = () => {
+      stopNode.forEach((stop) => stop());
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+  }
+  return nodes;
+}
+
+/** Starts `serve --demo` on `dataDir` with `extra` arguments; `cleanup` runs after it is killed. */
+async function spawnServer(dataDir, extra, cleanup) {
   const child = spawn(
     serverBin,
-    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), "--region", region],
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), ...extra],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONFAB_LOG: "warn" } },
   );
   let stdout = "";
@@ -37,13 +74,14 @@ export async function startServer({ region = "local" } = {}) {
       }
     });
   });
-  const credentials = JSON.parse(stdout.slice(stdout.indexOf("{"), stdout.lastIndexOf("}") + 1));
+  const start = stdout.indexOf("{");
+  const credentials = start >= 0 ? JSON.parse(stdout.slice(start, stdout.lastIndexOf("}") + 1)) : undefined;
   return {
     base,
     credentials,
     stop() {
       child.kill("SIGKILL");
-      rmSync(dataDir, { recursive: true, force: true });
+      cleanup();
     },
   };
 }

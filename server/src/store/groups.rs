@@ -120,8 +120,8 @@ pub enum MemberChange {
 /// Groups, members and bans.
 #[async_trait]
 pub trait GroupStore: Send + Sync + 'static {
-    /// A number that changes whenever any group's membership may have changed (on this node), so that
-    /// member lists read before can be trusted while it stays the same.
+    /// A number that changes whenever any group's membership may have changed (on any node, once this node
+    /// has heard of it), so that member lists read before can be trusted while it stays the same.
     fn membership_generation(&self) -> u64;
     /// Creates a group with its first members and bans. `Conflict` when the guid exists.
     async fn create_group(

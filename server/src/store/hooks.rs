@@ -192,7 +192,8 @@ pub trait HookStore: Send + Sync + 'static {
     async fn next_delivery_at(&self) -> StoreResult<Option<i64>>;
     /// Records how a claimed delivery's call went.
     async fn record_attempt(&self, id: i64, attempt: &Attempt, now_ms: i64) -> StoreResult<()>;
-    /// Makes every delivery in flight due again (a single node, at start: its calls died with it).
+    /// At a node's start: makes deliveries in flight due again: all of them on a single node (its calls
+    /// died with it), only those whose lease has ended on a shared database.
     async fn release_deliveries(&self, now_ms: i64) -> StoreResult<u64>;
     /// A page of the app's deliveries by `filter`, newest first, and the total.
     async fn deliveries(&self, app_id: &str, filter: &DeliveryFilter, page: PageRequest) -> StoreResult<(Vec<DeliveryRecord>, u64)>;

@@ -1,5 +1,6 @@
-//! The storage interface. Handlers talk to a [`Store`]; the backend (SQLite now) lives beside it, so
-//! another backend can be added without touching handlers. Each method is one transaction.
+//! The storage interface. Handlers talk to a [`Store`]; the backends ([`SqliteStore`], the default, and
+//! [`PostgresStore`], for clusters) live beside it and pass one [`conformance`] suite. Each method is one
+//! transaction.
 //!
 //! The interface is split by resource: [`AppStore`], [`UserStore`], [`GroupStore`], [`MessageStore`],
 //! [`SocialStore`], [`HookStore`]; [`Store`] is all of them.
@@ -9,7 +10,7 @@ mod apps;
 mod groups;
 mod hooks;
 mod messages;
-#[cfg(feature = "postgres-wip")] mod postgres;
+mod postgres;
 mod social;
 mod sqlite;
 mod users;
@@ -19,7 +20,7 @@ pub use groups::*;
 pub use hooks::*;
 pub use messages::*;
 pub use social::*;
-#[cfg(feature = "postgres-wip")] pub use postgres::PostgresStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use users::*;
 

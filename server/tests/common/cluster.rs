@@ -65,7 +65,12 @@ impl Cluster {
 
     /// Like [`Cluster::start`], with the nodes on the Redis server at `redis_url`.
     pub async fn start_on(n: usize, redis_url: &str, extra: &[&str]) -> Self {
-        let database_url = fresh_database().await;
+        Self::start_with_database(n, &fresh_database().await, redis_url, extra).await
+    }
+
+    /// Like [`Cluster::start`], on the database at `database_url` and the Redis server at `redis_url`.
+    pub async fn start_with_database(n: usize, database_url: &str, redis_url: &str, extra: &[&str]) -> Self {
+        let database_url = database_url.to_owned();
         let (ok, stdout, stderr) = run_cli(&["app", "create", "--name", "Cluster app", "--database-url", &database_url]);
         assert!(ok, "app create on PostgreSQL: {stderr}");
         let credentials: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -162,4 +167,87 @@ impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A PostgreSQL server of the test's own, on a free port, that the test may stop and start again. As root it
+/// runs as the `postgres` user (PostgreSQL refuses root), in a directory that user owns.
+pub struct PrivatePostgres {
+    /// Its port.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+}
+
+impl PrivatePostgres {
+    /// Creates a cluster (initdb) and starts it.
+    pub fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL is installed (scripts/services.sh installs it)")
+            .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists())
+            .max()
+            .expect("a PostgreSQL version with initdb");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::Builder::new().prefix("confab-pg-").tempdir().unwrap();
+        if is_root() {
+            let status = Command::new("chown").arg("-R").arg("postgres").arg(dir.path()).status().unwrap();
+            assert!(status.success(), "chown the PostgreSQL directory");
+        }
+        let pg = Self { port, dir, bin };
+        let data = pg.data();
+        pg.run("initdb", &["-D", &data, "-U", "confab", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+        pg.up();
+        pg
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let mut command = match is_root() {
+            true => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]).arg(&program);
+                c
+            }
+            false => Command::new(&program),
+        };
+        let out = command.args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// A database URL on it.
+    pub fn url(&self) -> String {
+        format!("postgres://confab@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts it (again), on the same port.
+    pub fn up(&self) {
+        let (data, log) = (self.data(), self.dir.path().join("log").display().to_string());
+        let options = format!("-k {} -h 127.0.0.1 -p {}", self.dir.path().display(), self.port);
+        self.run("pg_ctl", &["-D", &data, "-l", &log, "-w", "-t", "30", "-o", &options, "start"]);
+    }
+
+    /// Stops it at once (`immediate`: as a crash would).
+    pub fn stop(&self) {
+        let data = self.data();
+        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        let program = self.bin.join("pg_ctl");
+        let _ = match is_root() {
+            true => Command::new("runuser").args(["-u", "postgres", "--"]).arg(program).args(["-D", &data, "-m", "immediate", "stop"]).output(),
+            false => Command::new(program).args(["-D", &data, "-m", "immediate", "stop"]).output(),
+        };
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
 }
