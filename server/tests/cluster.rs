@@ -373,3 +373,24 @@ async fn with_postgresql_down_sends_get_503_and_are_never_acknowledged() {
     assert_eq!(texts, ["stored", "lost?"], "{listed}");
     assert_eq!(before["data"]["text"], "stored");
 }
+
+#[tokio::test]
+async fn limits_are_shared_so_more_nodes_do_not_multiply_them() {
+    let cluster = Cluster::start(3, &["--rate-limit", "9", "--guests-per-address", "4"]).await;
+    let token = cluster.node(0).user_with_token("ann").await;
+    // A token's 9 requests a minute, spread over three nodes, are 9 in all, not 27.
+    for i in 0..9 {
+        cluster.node(i % 3).ok("GET", "/me", Creds::Token(&token), None).await;
+    }
+    for node in &cluster.nodes {
+        node.refused("GET", "/me", Creds::Token(&token), None, 429, "ERR_TOO_MANY_REQUESTS").await;
+    }
+    // An address's 4 guests a day, made on different nodes.
+    let guest = json!({});
+    for i in 0..4 {
+        cluster.node(i % 3).ok("POST", "/auth/guest", Creds::AuthKey, Some(guest.clone())).await;
+    }
+    for node in &cluster.nodes {
+        node.refused("POST", "/auth/guest", Creds::AuthKey, Some(guest.clone()), 429, "ERR_GUEST_LIMIT").await;
+    }
+}
