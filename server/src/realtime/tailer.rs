@@ -21,11 +21,25 @@ use crate::store::{Store, StoreResult};
 
 /// Messages read back per query.
 const BATCH: u32 = 500;
-/// Member lists of groups, valid while the store's membership generation stays the same.
-#[derive(Default)]
+/// How long a member list is trusted at most: the store's membership generation moves with every change
+/// this node hears of, and a member change's action message clears its group, but a notification from
+/// another node can be lost while a listener reconnects.
+const MEMBERS_TRUSTED_FOR: Duration = Duration::from_secs(2);
+/// How long the tailer waits before reading again after the store failed it.
+const RETRY_AFTER: Duration = Duration::from_millis(200);
+
+/// Member lists of groups, valid while the store's membership generation stays the same, for at most
+/// [`MEMBERS_TRUSTED_FOR`].
 struct MemberCache {
     generation: u64,
+    since: tokio::time::Instant,
     groups: HashMap<(String, String), Arc<Vec<String>>>,
+}
+
+impl Default for MemberCache {
+    fn default() -> Self {
+        Self { generation: 0, since: tokio::time::Instant::now(), groups: HashMap::new() }
+    }
 }
 
 /// Groups whose members are remembered at once.
@@ -35,9 +49,10 @@ impl MemberCache {
     /// The members of `guid`, read again whenever any membership changed since they were read.
     async fn members(&mut self, store: &dyn Store, app_id: &str, guid: &str) -> StoreResult<Arc<Vec<String>>> {
         let generation = store.membership_generation();
-        if generation != self.generation || self.groups.len() >= MAX_CACHED_GROUPS {
+        if generation != self.generation || self.groups.len() >= MAX_CACHED_GROUPS || self.since.elapsed() > MEMBERS_TRUSTED_FOR {
             self.groups.clear();
             self.generation = generation;
+            self.since = tokio::time::Instant::now();
         }
         let key = (app_id.to_owned(), guid.to_owned());
         if let Some(members) = self.groups.get(&key) {
@@ -50,16 +65,27 @@ impl MemberCache {
         }
         Ok(members)
     }
+
+    /// Forgets `guid`'s members (its membership just changed).
+    fn forget(&mut self, app_id: &str, guid: &str) {
+        self.groups.remove(&(app_id.to_owned(), guid.to_owned()));
+    }
 }
 
 /// Publishes every message stored from now on, until the store goes away.
 pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>) {
     let signal = store.message_log_signal();
     let mut members = MemberCache::default();
-    let mut last = store.newest_message_id().await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "tailer cannot read the newest message id; starting from 0");
-        0
-    });
+    // Where to start: never from 0 (that would publish the whole history again), so wait for the store.
+    let mut last = loop {
+        match store.newest_message_id().await {
+            Ok(id) => break id,
+            Err(e) => {
+                tracing::warn!(error = %e, "tailer cannot read the newest message id; retrying");
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        }
+    };
     loop {
         tokio::select! {
             _ = signal.notified() => {}
@@ -73,14 +99,25 @@ pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>) {
                     break;
                 }
             };
-            let Some((_, newest)) = batch.last() else { break };
-            let newest = newest.id.parse().unwrap_or(last);
-            for (app_id, message) in batch {
-                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
-                    tracing::warn!(error = %e, "tailer could not publish a message");
-                }
+            if batch.is_empty() {
+                break;
             }
-            last = newest;
+            // A message is passed only once published: after a failure (the store busy or away) the same
+            // message is tried again, so no device misses it.
+            let mut failed = false;
+            for (app_id, message) in batch {
+                let id = message.id.parse().unwrap_or(last);
+                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
+                    tracing::warn!(error = %e, id, "tailer could not publish a message; retrying");
+                    failed = true;
+                    break;
+                }
+                last = id;
+            }
+            if failed {
+                tokio::time::sleep(RETRY_AFTER).await;
+                continue;
+            }
         }
     }
 }
@@ -92,6 +129,9 @@ fn entity<'a>(message: &'a Message, role: &str, key: &str) -> Option<&'a str> {
 async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCache, app_id: &str, message: Message) -> StoreResult<()> {
     let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
     let member_change = message.message_type == "groupMember";
+    if member_change && message.receiver_type == ReceiverType::Group {
+        members.forget(app_id, &message.receiver);
+    }
     let recipients: Vec<String> = match message.receiver_type {
         ReceiverType::User => vec![message.sender.clone(), message.receiver.clone()],
         ReceiverType::Group => {

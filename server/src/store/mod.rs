@@ -53,9 +53,10 @@ impl From<sqlx::Error> for StoreError {
         let unreachable = match &err {
             sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
             // PostgreSQL's classes 08 (connection exception), 53 (insufficient resources) and 57P (the
-            // server is shutting down or restarting).
+            // server is shutting down or restarting), a statement cancelled by its time-out (57014: for
+            // example waiting for a lock a stalled node holds) and a lock not available (55P03).
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P") || code == "57014" || code == "55P03"
             }),
             _ => false,
         };

@@ -136,7 +136,8 @@ impl GroupStore for PostgresStore {
             true => StoreError::Conflict(format!("group {}", group.guid)),
             false => e.into(),
         })?;
-        for (uid, scope) in members {
+        // A uid both listed as a member and banned is banned: never a member, never a reader.
+        for (uid, scope) in members.iter().filter(|(uid, _)| !bans.contains(uid)) {
             put_member(&mut tx, app_id, &group.guid, uid, *scope, group.created_at).await?;
         }
         for uid in bans {

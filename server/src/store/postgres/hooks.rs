@@ -422,12 +422,14 @@ impl HookStore for PostgresStore {
         Ok(sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'").fetch_one(&self.pool).await?)
     }
 
+    /// Only a pending delivery changes: a call that outlived its lease, while another node claimed and made
+    /// the delivery, cannot set it back to pending (or failed) afterwards.
     async fn record_attempt(&self, id: i64, attempt: &Attempt, now_ms: i64) -> StoreResult<()> {
         match attempt {
             Attempt::Delivered => {
                 sqlx::query(
                     "UPDATE deliveries SET state = 'delivered', lease_until = NULL, attempts = attempts + 1, last_error = NULL, \
-                     finished_at = $1 WHERE id = $2",
+                     finished_at = $1 WHERE id = $2 AND state = 'pending'",
                 )
                 .bind(now_ms)
                 .bind(id)
@@ -438,7 +440,7 @@ impl HookStore for PostgresStore {
                 let state = if retry_at.is_some() { DeliveryState::Pending } else { DeliveryState::Failed };
                 sqlx::query(
                     "UPDATE deliveries SET state = $1, lease_until = NULL, attempts = attempts + 1, last_error = $2, \
-                     last_status = $3, next_attempt_at = $4, finished_at = $5 WHERE id = $6",
+                     last_status = $3, next_attempt_at = $4, finished_at = $5 WHERE id = $6 AND state = 'pending'",
                 )
                 .bind(state.as_str())
                 .bind(error)

@@ -224,6 +224,9 @@ fn redacted(options: &PgConnectOptions) -> String {
     format!("postgres://{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or_default())
 }
 
+/// The longest a connection may sit idle inside an open transaction before PostgreSQL ends its session.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The longest a call waits for a pool connection. Past it (all busy, or the database unreachable while
 /// the pool keeps trying to connect) the call fails as unavailable (503) instead of hanging.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -233,6 +236,11 @@ fn timed_pool(size: u32) -> PgPoolOptions {
     PgPoolOptions::new().max_connections(size).acquire_timeout(ACQUIRE_TIMEOUT).after_connect(|conn, _meta| {
         Box::pin(async move {
             sqlx::query(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT.as_millis())).execute(&mut *conn).await?;
+            // A node that stalls inside a transaction (holding the message-log lock, say) loses it after this
+            // long instead of holding every other node's sends until TCP notices.
+            sqlx::query(&format!("SET idle_in_transaction_session_timeout = {}", IDLE_IN_TRANSACTION_TIMEOUT.as_millis()))
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         })
     })

@@ -174,8 +174,9 @@ async fn write(pool: &PgPool, jobs: &[(&str, &NewMessage)], signals: &Signals) -
     let mut presence = HookPresence::default();
     let mut results = Vec::with_capacity(jobs.len());
     let mut changes = Changes::default();
-    for (app_id, message) in jobs {
-        if let Some(refusal) = check(&mut tx, app_id, message).await.map_err(|e| Failure::of_send(e.into()))? {
+    let refusals = check_all(&mut tx, jobs).await.map_err(|e| Failure::of_send(e.into()))?;
+    for ((app_id, message), refusal) in jobs.iter().zip(refusals) {
+        if let Some(refusal) = refusal {
             results.push(Written::Refused(refusal));
             continue;
         }
@@ -195,48 +196,57 @@ async fn write(pool: &PgPool, jobs: &[(&str, &NewMessage)], signals: &Signals) -
     Ok(results)
 }
 
-/// Why `m` may not be sent now, if anything stands in the way (one read, in the send's transaction).
-async fn check(conn: &mut PgConnection, app_id: &str, m: &NewMessage) -> Result<Option<SendRefusal>, sqlx::Error> {
-    const ACTIVE: &str = "(SELECT deactivated_at IS NULL FROM users WHERE app_id = $1 AND uid = $2)";
-    let refusal = match m.receiver_type {
-        ReceiverType::User => {
-            let row = sqlx::query(&format!(
-                "SELECT {ACTIVE}, (SELECT deactivated_at IS NULL FROM users WHERE app_id = $1 AND uid = $3), \
-                 EXISTS (SELECT 1 FROM blocks WHERE app_id = $1 AND \
-                         ((blocker = $2 AND blocked = $3) OR (blocker = $3 AND blocked = $2)))"
-            ))
-            .bind(app_id)
-            .bind(&m.sender)
-            .bind(&m.receiver)
-            .fetch_one(&mut *conn)
-            .await?;
-            let (sender, receiver, blocked): (Option<bool>, Option<bool>, bool) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            if sender != Some(true) {
-                Some(SendRefusal::SenderInactive)
-            } else if receiver != Some(true) {
-                Some(SendRefusal::NoReceiver)
-            } else {
-                blocked.then_some(SendRefusal::Blocked)
+/// Why each of `jobs` may not be sent now, if anything stands in the way: one read for the whole batch,
+/// in its transaction, after the message-log lock (which blocks, deactivations and deletions take too, so
+/// none of them commits between these checks and the inserts). Sends change none of what is checked, so
+/// checking them together is checking each just before its insert.
+async fn check_all(conn: &mut PgConnection, jobs: &[(&str, &NewMessage)]) -> Result<Vec<Option<SendRefusal>>, sqlx::Error> {
+    let apps: Vec<&str> = jobs.iter().map(|(app, _)| *app).collect();
+    let senders: Vec<&str> = jobs.iter().map(|(_, m)| m.sender.as_str()).collect();
+    let receivers: Vec<&str> = jobs.iter().map(|(_, m)| m.receiver.as_str()).collect();
+    let kinds: Vec<&str> = jobs.iter().map(|(_, m)| m.receiver_type.as_str()).collect();
+    let rows = sqlx::query(
+        "SELECT \
+           (SELECT u.deactivated_at IS NULL FROM users u WHERE u.app_id = s.app AND u.uid = s.sender), \
+           CASE WHEN s.kind = 'user' THEN \
+             (SELECT u.deactivated_at IS NULL FROM users u WHERE u.app_id = s.app AND u.uid = s.receiver) END, \
+           s.kind = 'user' AND EXISTS (SELECT 1 FROM blocks b WHERE b.app_id = s.app AND \
+             ((b.blocker = s.sender AND b.blocked = s.receiver) OR (b.blocker = s.receiver AND b.blocked = s.sender))), \
+           s.kind = 'group' AND EXISTS (SELECT 1 FROM groups g WHERE g.app_id = s.app AND g.guid = s.receiver), \
+           s.kind = 'group' AND EXISTS (SELECT 1 FROM group_members m \
+             WHERE m.app_id = s.app AND m.guid = s.receiver AND m.uid = s.sender) \
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS s(app, sender, receiver, kind, i) \
+         ORDER BY s.i",
+    )
+    .bind(&apps)
+    .bind(&senders)
+    .bind(&receivers)
+    .bind(&kinds)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut refusals = Vec::with_capacity(jobs.len());
+    for ((_, m), row) in jobs.iter().zip(&rows) {
+        let sender: Option<bool> = row.try_get(0)?;
+        let refusal = if sender != Some(true) {
+            Some(SendRefusal::SenderInactive)
+        } else {
+            match m.receiver_type {
+                ReceiverType::User => {
+                    let (receiver, blocked): (Option<bool>, bool) = (row.try_get(1)?, row.try_get(2)?);
+                    if receiver != Some(true) {
+                        Some(SendRefusal::NoReceiver)
+                    } else {
+                        blocked.then_some(SendRefusal::Blocked)
+                    }
+                }
+                ReceiverType::Group => match (row.try_get::<bool, _>(3)?, row.try_get::<bool, _>(4)?) {
+                    (false, _) => Some(SendRefusal::NoReceiver),
+                    (true, false) => Some(SendRefusal::NotMember),
+                    (true, true) => None,
+                },
             }
-        }
-        ReceiverType::Group => {
-            let row = sqlx::query(&format!(
-                "SELECT {ACTIVE}, EXISTS (SELECT 1 FROM groups WHERE app_id = $1 AND guid = $3), \
-                 EXISTS (SELECT 1 FROM group_members WHERE app_id = $1 AND guid = $3 AND uid = $2)"
-            ))
-            .bind(app_id)
-            .bind(&m.sender)
-            .bind(&m.receiver)
-            .fetch_one(&mut *conn)
-            .await?;
-            let (sender, exists, member): (Option<bool>, bool, bool) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            match (sender == Some(true), exists, member) {
-                (false, _, _) => Some(SendRefusal::SenderInactive),
-                (true, false, _) => Some(SendRefusal::NoReceiver),
-                (true, true, false) => Some(SendRefusal::NotMember),
-                (true, true, true) => None,
-            }
-        }
-    };
-    Ok(refusal)
+        };
+        refusals.push(refusal);
+    }
+    Ok(refusals)
 }
