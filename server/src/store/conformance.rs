@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             message_lists_page_by_cursor_both_ways,
             message_lists_filter_and_hide_deleted,
             members_read_only_their_membership_periods,
+            a_user_banned_at_creation_reads_nothing,
             edits_and_deletes_store_an_action,
             conversations_list_newest_first_with_unread_counts,
             unread_counts_only_what_the_member_may_read,
@@ -1193,6 +1194,31 @@ pub async fn members_read_only_their_membership_periods(store: &dyn Store) {
     assert_eq!(list(store, paged(Cursor::After(None), 3)).await, [j1, m2, l1]);
     assert_eq!(list(store, paged(Cursor::AfterTime(45), 10)).await, [j2, m4, b1, m5]);
     assert_eq!(list(store, paged(Cursor::BeforeTime(65), 2)).await, [l1, j2]);
+}
+
+/// A uid listed both as a member and as banned when a group is created is banned: not a member, and no
+/// reader of what the group says afterwards.
+pub async fn a_user_banned_at_creation_reads_nothing(store: &dyn Store) {
+    app_with(store, &["ann", "bob"]).await;
+    let group = NewGroup {
+        guid: "g".into(),
+        name: "g".into(),
+        group_type: GroupType::Public,
+        password_hash: None,
+        icon: None,
+        description: None,
+        metadata: None,
+        owner: None,
+        tags: Vec::new(),
+        created_at: 100,
+    };
+    let members = [("ann".to_owned(), MemberScope::Admin), ("bob".to_owned(), MemberScope::Participant)];
+    store.create_group(APP, &group, &members, &["bob".to_owned()]).await.expect("create a group");
+    assert!(store.membership(APP, "g", "bob").await.unwrap().is_none(), "bob is not a member");
+    assert_eq!(store.member_uids(APP, "g").await.unwrap(), ["ann"]);
+    let said = id(&send(store, APP, to_group("ann", "g", "bob may not read this", 110)).await);
+    assert_eq!(list(store, readable_by("ann")).await, [said]);
+    assert_eq!(list(store, readable_by("bob")).await, Vec::<i64>::new(), "bob reads nothing of the group");
 }
 
 /// An edit changes the content (and tags when given), stamps `edited_at`, `edited_by` and `updated_at`; a
