@@ -25,6 +25,9 @@ pub struct Cli {
     /// Options of the `catch-up` scenario.
     #[command(flatten)]
     pub catch_up: CatchUpArgs,
+    /// Where the PostgreSQL scenarios keep their data (`cluster`, and `rest-send` on PostgreSQL).
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }
 
 impl Cli {
@@ -32,7 +35,30 @@ impl Cli {
     pub fn rest_send_args(&self) -> RestSendArgs {
         RestSendArgs { warmup: self.window.warmup, seconds: self.window.seconds, ..self.rest_send.clone() }
     }
+
+    /// The `realtime` options (also those of `cluster`), with the defaults that depend on the scenario filled in.
+    pub fn realtime_args(&self) -> RealtimeArgs {
+        let cluster = self.scenario == Scenario::Cluster;
+        let (connections, rate) = match cluster {
+            true => (CLUSTER_CONNECTIONS, CLUSTER_RATE),
+            false => (REALTIME_CONNECTIONS, REALTIME_RATE),
+        };
+        RealtimeArgs {
+            connections: self.realtime.connections_flag.unwrap_or(connections),
+            rate: self.realtime.rate_flag.unwrap_or(rate),
+            ..self.realtime.clone()
+        }
+    }
 }
+
+/// `--connections` and `--rate` of `realtime` when not given: 10,000 connections, 1,000 messages a second
+/// (about 25,000 deliveries a second).
+pub const REALTIME_CONNECTIONS: usize = 10_000;
+pub const REALTIME_RATE: f64 = 1000.0;
+/// The same for `cluster`, sized for a two-core machine that runs three nodes, PostgreSQL, Redis and the
+/// bench: 600 messages a second make about 15,000 deliveries a second, 10,300 of them across nodes.
+pub const CLUSTER_CONNECTIONS: usize = 5_000;
+pub const CLUSTER_RATE: f64 = 600.0;
 
 /// The scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,6 +72,10 @@ pub enum Scenario {
     /// A new visitor's catch-up (REST page and WebSocket `caughtUp`) and a member's resume, in an app with one
     /// big public group, at 1,000 and at 10,000 messages.
     CatchUp,
+    /// The `realtime` traffic through several nodes on one PostgreSQL database with Redis between them
+    /// (private servers the bench starts), senders and receivers on different nodes; then the same traffic
+    /// on one node on SQLite.
+    Cluster,
 }
 
 impl Scenario {
@@ -55,6 +85,7 @@ impl Scenario {
             Self::Realtime => "realtime",
             Self::RestSend => "rest-send",
             Self::CatchUp => "catch-up",
+            Self::Cluster => "cluster",
         }
     }
 }
@@ -124,6 +155,53 @@ impl RestSendArgs {
     }
 }
 
+/// Where the PostgreSQL scenarios keep their data.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// `rest-send` and `cluster`: use this PostgreSQL database (`postgres://user@host:port/db`) instead of a
+    /// private server; the bench creates a new app in it and leaves it there.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// `rest-send`: run the server on PostgreSQL, a private server the bench starts (with a fresh database)
+    /// and stops.
+    #[arg(long)]
+    pub postgres: bool,
+    /// `cluster`: use this Redis server (`redis://host:port`) instead of a private one; the nodes use a
+    /// cluster name of their own on it.
+    #[arg(long)]
+    pub redis_url: Option<String>,
+}
+
+impl BackendArgs {
+    /// Checks that the flags fit `scenario`.
+    pub fn validate(&self, scenario: Scenario) -> Result<(), String> {
+        let (rest, cluster) = (scenario == Scenario::RestSend, scenario == Scenario::Cluster);
+        if self.database_url.is_some() && !(rest || cluster) {
+            return Err("--database-url: only for --scenario rest-send and cluster".into());
+        }
+        if self.postgres && !rest {
+            return Err("--postgres: only for --scenario rest-send (cluster always runs on PostgreSQL)".into());
+        }
+        if self.postgres && self.database_url.is_some() {
+            return Err("--postgres and --database-url: give one (--postgres starts a private server)".into());
+        }
+        if self.redis_url.is_some() && !cluster {
+            return Err("--redis-url: only for --scenario cluster".into());
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(format!("--database-url {url}: use postgres://user@host:port/db"));
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            if !url.starts_with("redis://") {
+                return Err(format!("--redis-url {url}: use redis://host:port"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Options of the `catch-up` scenario.
 #[derive(Debug, Clone, Args)]
 pub struct CatchUpArgs {
@@ -142,15 +220,28 @@ impl CatchUpArgs {
     }
 }
 
-/// Options of the `realtime` scenario.
+/// Options of the `realtime` scenario, and of `cluster`.
 #[derive(Debug, Clone, Args)]
 pub struct RealtimeArgs {
-    /// WebSocket connections to open and hold, one user each (`u0`, `u1`, ...).
-    #[arg(long, default_value_t = 10_000)]
+    /// WebSocket connections to open and hold, one user each (`u0`, `u1`, ...) [default: 10000, cluster 5000].
+    #[arg(long = "connections", value_name = "N")]
+    pub connections_flag: Option<usize>,
+    /// `--connections` with the scenario's default filled in by [`Cli::realtime_args`].
+    #[arg(skip)]
     pub connections: usize,
-    /// Messages sent per second during the warm-up and the measured window, 1:1 and group together.
-    #[arg(long, default_value_t = 1000.0)]
+    /// Messages sent per second during the warm-up and the measured window, 1:1 and group together
+    /// [default: 1000, cluster 600].
+    #[arg(long = "rate", value_name = "R")]
+    pub rate_flag: Option<f64>,
+    /// `--rate` with the scenario's default filled in by [`Cli::realtime_args`].
+    #[arg(skip)]
     pub rate: f64,
+    /// `cluster`: nodes to start on the one database; user `n`'s connection goes to node `n mod nodes`.
+    #[arg(long, default_value_t = 3)]
+    pub nodes: usize,
+    /// `cluster`: skip the run on one node on SQLite; its figures are then `null`.
+    #[arg(long)]
+    pub no_sqlite: bool,
     /// Share of the sends that go to a group (the rest are 1:1), 0 to 1.
     #[arg(long, default_value_t = 0.5)]
     pub group_share: f64,
@@ -243,6 +334,10 @@ impl RealtimeArgs {
         if self.connect_concurrency == 0 {
             return Err("--connect-concurrency: use at least 1".into());
         }
+        // A probe goes to a user on each node from the other user of its pair: users 0 .. 2 * nodes.
+        if self.nodes == 0 || self.nodes > 16 || 2 * self.nodes > n {
+            return Err(format!("--nodes {}: use 1 to 16, at most half of --connections", self.nodes));
+        }
         Ok(())
     }
 }
@@ -259,12 +354,14 @@ mod tests {
     fn defaults_are_the_standard_scenario() {
         let cli = parse(&[]);
         assert_eq!(cli.scenario, Scenario::Realtime);
-        let rt = &cli.realtime;
+        let rt = &cli.realtime_args();
         assert_eq!((rt.connections, rt.rate, rt.group_share, rt.groups, rt.group_size), (10_000, 1000.0, 0.5, 40, 50));
         assert_eq!((rt.big_group, rt.big_group_messages, rt.no_peer), (1000, 20, false));
         assert_eq!(rt.ramp, [1.25, 1.5, 2.0, 2.5, 3.0, 4.0]);
         assert_eq!((rt.ramp_seconds, rt.ramp_p99_ms, rt.no_ramp), (3.0, 50.0, false));
+        assert_eq!((rt.nodes, rt.no_sqlite), (3, false));
         assert!(rt.validate(&cli.window).is_ok());
+        assert!(cli.backend.validate(cli.scenario).is_ok());
         let args = cli.rest_send_args();
         assert_eq!((args.users, args.senders, args.pairs()), (100, 50, 50));
         assert_eq!((args.warmup, args.seconds, args.muid_check_every), (2.0, 10.0, 20));
@@ -298,7 +395,7 @@ mod tests {
     fn refuses_realtime_plans_that_do_not_fit() {
         let check = |args: &[&str]| {
             let cli = parse(args);
-            cli.realtime.validate(&cli.window)
+            cli.realtime_args().validate(&cli.window)
         };
         assert!(check(&["--connections", "100", "--groups", "3", "--group-size", "50"]).unwrap_err().contains("--groups"));
         assert!(check(&["--connections", "100", "--groups", "2", "--big-group", "1000"]).unwrap_err().contains("--big-group"));
@@ -308,5 +405,26 @@ mod tests {
         assert!(check(&["--rate", "0"]).unwrap_err().contains("--rate"));
         assert!(check(&["--ramp", "2,-1"]).unwrap_err().contains("--ramp"));
         assert_eq!(parse(&["--ramp", "2,5"]).realtime.ramp, [2.0, 5.0]);
+        assert!(check(&["--connections", "100", "--groups", "2", "--big-group", "50", "--nodes", "0"]).unwrap_err().contains("--nodes"));
+    }
+
+    #[test]
+    fn cluster_has_its_own_load_and_backend_flags() {
+        let cli = parse(&["--scenario", "cluster"]);
+        let rt = cli.realtime_args();
+        assert_eq!((rt.connections, rt.rate, rt.nodes), (CLUSTER_CONNECTIONS, CLUSTER_RATE, 3));
+        assert!(rt.validate(&cli.window).is_ok());
+        let cli = parse(&["--scenario", "cluster", "--connections", "900", "--rate", "50", "--big-group", "500"]);
+        assert_eq!((cli.realtime_args().connections, cli.realtime_args().rate), (900, 50.0));
+        let backend = |args: &[&str]| {
+            let cli = parse(args);
+            cli.backend.validate(cli.scenario)
+        };
+        assert!(backend(&["--scenario", "rest-send", "--postgres"]).is_ok());
+        assert!(backend(&["--scenario", "rest-send", "--database-url", "postgres://u@h:1/d"]).is_ok());
+        assert!(backend(&["--scenario", "rest-send", "--database-url", "mysql://x"]).unwrap_err().contains("--database-url"));
+        assert!(backend(&["--scenario", "cluster", "--postgres"]).unwrap_err().contains("--postgres"));
+        assert!(backend(&["--redis-url", "redis://h:1"]).unwrap_err().contains("--redis-url"));
+        assert!(backend(&["--scenario", "cluster", "--redis-url", "redis://h:1"]).is_ok());
     }
 }

@@ -11,6 +11,7 @@ mod realtime;
 mod scenario_catch_up;
 mod scenario_rest_send;
 mod server;
+mod services;
 mod stats;
 
 use clap::Parser;
@@ -28,17 +29,21 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = async {
         match cli.scenario {
-            Scenario::Realtime => cli.realtime.validate(&cli.window)?,
+            Scenario::Realtime | Scenario::Cluster => cli.realtime_args().validate(&cli.window)?,
             Scenario::RestSend => cli.rest_send_args().validate()?,
             Scenario::CatchUp => cli.catch_up.validate()?,
         }
+        cli.backend.validate(cli.scenario)?;
         let server_bin = match &cli.server_bin {
             Some(bin) => bin.clone(),
             None => server::build_release().await?,
         };
         match cli.scenario {
-            Scenario::Realtime => realtime::run(&cli.realtime, &cli.window, &server_bin).await,
-            Scenario::RestSend => scenario_rest_send::run(&cli.rest_send_args(), &server_bin).await,
+            Scenario::Realtime => realtime::run(&cli.realtime_args(), &cli.window, &server_bin).await,
+            Scenario::Cluster => {
+                realtime::cluster::run(&cli.realtime_args(), &cli.window, &cli.backend, &server_bin).await
+            }
+            Scenario::RestSend => scenario_rest_send::run(&cli.rest_send_args(), &cli.backend, &server_bin).await,
             Scenario::CatchUp => scenario_catch_up::run(&cli.catch_up, &server_bin).await,
         }
     };

@@ -64,21 +64,53 @@ pub struct AppCredentials {
 
 /// A new temporary data directory (removed when dropped) with an app in it, and the server started on it.
 pub async fn start_fresh(bin: &Path) -> Result<(tempfile::TempDir, AppCredentials, Server), String> {
-    let dir = tempfile::Builder::new()
-        .prefix("confab-bench-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary data directory: {e}"))?;
-    let credentials = create_app(bin, dir.path(), "Bench").await?;
-    let server = Server::start(bin, dir.path()).await?;
-    eprintln!("Confab is up at {} (data in {})", server.base, dir.path().display());
+    start_fresh_on(bin, None).await
+}
+
+/// Like [`start_fresh`], with the data in the PostgreSQL database at `database_url` when given (the data
+/// directory then holds nothing of importance).
+pub async fn start_fresh_on(
+    bin: &Path,
+    database_url: Option<&str>,
+) -> Result<(tempfile::TempDir, AppCredentials, Server), String> {
+    let dir = data_dir()?;
+    let credentials = create_app(bin, dir.path(), "Bench", database_url).await?;
+    let server = Server::start_with(bin, dir.path(), &store_args(database_url)).await?;
+    match database_url {
+        Some(url) => eprintln!("Confab is up at {} (data in {url})", server.base),
+        None => eprintln!("Confab is up at {} (data in {})", server.base, dir.path().display()),
+    }
     Ok((dir, credentials, server))
 }
 
-/// Runs `confab-server app create --name NAME --data-dir DATA_DIR` and reads the credentials it prints.
-pub async fn create_app(bin: &Path, data_dir: &Path, name: &str) -> Result<AppCredentials, String> {
+/// A new temporary data directory, removed when dropped.
+pub fn data_dir() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("confab-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary data directory: {e}"))
+}
+
+/// The `serve` arguments that put the data in `database_url` (none for SQLite).
+pub fn store_args(database_url: Option<&str>) -> Vec<String> {
+    match database_url {
+        Some(url) => vec!["--database-url".to_owned(), url.to_owned()],
+        None => Vec::new(),
+    }
+}
+
+/// Runs `confab-server app create --name NAME --data-dir DATA_DIR` (with `--database-url` when given) and
+/// reads the credentials it prints.
+pub async fn create_app(
+    bin: &Path,
+    data_dir: &Path,
+    name: &str,
+    database_url: Option<&str>,
+) -> Result<AppCredentials, String> {
     let out = Command::new(bin)
         .args(["app", "create", "--name", name, "--data-dir"])
         .arg(data_dir)
+        .args(store_args(database_url))
         .env("CONFAB_LOG", "warn")
         .stdin(Stdio::null())
         .output()
@@ -104,16 +136,24 @@ pub struct Server {
 
 impl Server {
     /// Starts `serve` on `data_dir`, on a free loopback port, without the widget and without the rate limits
-    /// (per key or token, per address for the auth-only key, on guest sign-ins), and waits for it to print
-    /// its address.
-    pub async fn start(bin: &Path, data_dir: &Path) -> Result<Self, String> {
+    /// (per key or token, per address for the auth-only key, on guest sign-ins, on sockets not signed in yet
+    /// per address: every connection of the bench comes from 127.0.0.1), and waits for it to print
+    /// its address. `extra` are more arguments for `serve` (`--database-url`, `--redis-url`, ...).
+    pub async fn start_with(bin: &Path, data_dir: &Path, extra: &[String]) -> Result<Self, String> {
+        Self::start_named(bin, data_dir, extra, "confab-server").await
+    }
+
+    /// Like [`Server::start_with`], its log lines marked with `name` on stderr.
+    pub async fn start_named(bin: &Path, data_dir: &Path, extra: &[String], name: &str) -> Result<Self, String> {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
             .args(["--public-key-rate-limit", "0", "--guests-per-address", "0", "--guests-per-app", "0"])
+            .args(["--unauthenticated-sockets", "0"])
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--widget-dir")
             .arg(data_dir.join("none"))
+            .args(extra)
             .env("CONFAB_LOG", "warn")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -123,7 +163,7 @@ impl Server {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(forward_stderr(stderr));
+            tokio::spawn(forward_stderr(stderr, name.to_owned()));
         }
         let stdout = child.stdout.take().ok_or("the server's stdout is not piped")?;
         let mut lines = BufReader::new(stdout).lines();
@@ -159,9 +199,9 @@ impl Server {
 }
 
 /// Copies the server's log lines to stderr, marked as the server's.
-async fn forward_stderr(stderr: impl AsyncRead + Unpin) {
+async fn forward_stderr(stderr: impl AsyncRead + Unpin, name: String) {
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        eprintln!("  confab-server: {line}");
+        eprintln!("  {name}: {line}");
     }
 }

@@ -4,7 +4,7 @@
 //! A connection keeps little memory: a 4 KB read buffer, no write buffer (each frame is written at once),
 //! and a queue of a few sends.
 
-use super::plan::Send;
+use super::plan::{node_of, Send};
 use super::tracker::{Seen, Tracker};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
@@ -50,12 +50,35 @@ pub struct Fleet {
 
 /// Where to connect and how each user signs in.
 pub struct Endpoint {
+    /// The servers: user `n` connects to the one at [`node_of`]`(n, nodes.len())` (there is one, but for
+    /// the nodes of a cluster).
+    pub nodes: Vec<NodeAddr>,
+    /// The first frame of user `n`'s connection, by `n`.
+    pub auth_frames: Vec<String>,
+}
+
+/// Where one server takes WebSocket connections.
+#[derive(Debug, Clone)]
+pub struct NodeAddr {
     /// `host:port`.
     pub addr: String,
     /// `ws://host:port/v3/ws`.
     pub url: String,
-    /// The first frame of user `n`'s connection, by `n`.
-    pub auth_frames: Vec<String>,
+}
+
+impl NodeAddr {
+    /// The WebSocket address of the server at `base` (`http://host:port`).
+    pub fn of(base: &str) -> Self {
+        let addr = base.trim_start_matches("http://").to_owned();
+        Self { url: format!("ws://{addr}/v3/ws"), addr }
+    }
+}
+
+impl Endpoint {
+    /// The server user `n` connects to.
+    fn node(&self, n: usize) -> &NodeAddr {
+        &self.nodes[node_of(n, self.nodes.len())]
+    }
 }
 
 impl Fleet {
@@ -144,7 +167,7 @@ pub async fn await_message(
     trigger: impl std::future::Future<Output = Result<(), String>>,
 ) -> Result<(), String> {
     let shared = Shared {
-        tracker: Arc::new(Tracker::new(std::time::Instant::now(), 0, 0)),
+        tracker: Arc::new(Tracker::new(std::time::Instant::now(), 0, 0, 1)),
         alive: AtomicUsize::new(0),
         closing: AtomicBool::new(true),
         ended: Mutex::new(BTreeMap::new()),
@@ -182,12 +205,13 @@ async fn open_retrying(endpoint: &Endpoint, n: usize, shared: &Shared) -> Result
     Err(last)
 }
 
-/// Opens user `n`'s connection: TCP, the WebSocket handshake, the auth frame, then waits for `ready`.
+/// Opens user `n`'s connection, on its node: TCP, the WebSocket handshake, the auth frame, then waits for `ready`.
 async fn open(endpoint: &Endpoint, n: usize, shared: &Shared) -> Result<Ws, String> {
-    let tcp = TcpStream::connect(&endpoint.addr).await.map_err(|e| format!("connect: {}", e.kind()))?;
+    let node = endpoint.node(n);
+    let tcp = TcpStream::connect(&node.addr).await.map_err(|e| format!("connect: {}", e.kind()))?;
     let _ = tcp.set_nodelay(true);
     let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
-    let (mut ws, _) = tokio_tungstenite::client_async_with_config(endpoint.url.as_str(), tcp, Some(config))
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(node.url.as_str(), tcp, Some(config))
         .await
         .map_err(|e| format!("handshake: {}", short_error(&e)))?;
     ws.send(Message::text(endpoint.auth_frames[n].clone())).await.map_err(|e| format!("auth: {}", short_error(&e)))?;

@@ -8,9 +8,11 @@
 //! 3. send `--big-group-messages` messages, one at a time, to a group of `--big-group` members, all online;
 //! 4. read the server's memory again, count the connections still open, close them and stop the server.
 //!
-//! Confab runs as in production: every message is stored (SQLite) before it is delivered.
+//! Confab runs as in production: every message is stored (SQLite) before it is delivered. The `cluster`
+//! scenario ([`cluster`]) drives the same phases through several nodes on PostgreSQL.
 
 pub mod client;
+pub mod cluster;
 pub mod peer;
 pub mod plan;
 pub mod ramp;
@@ -20,9 +22,9 @@ use crate::api::Api;
 use crate::cli::{RealtimeArgs, Scenario, WindowArgs};
 use crate::outcome::{number, Outcome};
 use crate::procfs::{self, Memory};
-use crate::server;
+use crate::server::{self, AppCredentials, Server};
 use crate::stats::LatencySummary;
-use client::{Endpoint, Fleet};
+use client::{Endpoint, Fleet, NodeAddr};
 use futures_util::StreamExt;
 use plan::{guid, uid, Layout, Picker, BIG_GUID};
 use serde::Serialize;
@@ -64,21 +66,8 @@ const TARGET_IDLE_KB: f64 = 30.0;
 
 /// Runs the scenario against a fresh Confab, then against the peer unless `--no-peer`.
 pub async fn run(args: &RealtimeArgs, window: &WindowArgs, server_bin: &Path) -> Result<Outcome, String> {
-    if let Some(limit) = procfs::own_open_files_limit() {
-        if args.connections as u64 + SPARE_FILES > limit {
-            return Err(format!(
-                "--connections {} needs about {} open files; the limit is {limit} (raise it with ulimit -n)",
-                args.connections,
-                args.connections as u64 + SPARE_FILES
-            ));
-        }
-    }
-    let layout = Layout {
-        users: args.connections,
-        groups: if args.group_share > 0.0 { args.groups } else { 0 },
-        group_size: args.group_size,
-        big_group: if args.big_group_messages > 0 { args.big_group } else { 0 },
-    };
+    check_open_files(args)?;
+    let layout = layout_of(args, 1);
     let peer_dir = peer::dir();
     if !args.no_peer {
         peer::ensure_installed(&peer_dir).await?;
@@ -91,6 +80,31 @@ pub async fn run(args: &RealtimeArgs, window: &WindowArgs, server_bin: &Path) ->
     Ok(outcome(args, window, confab, peer))
 }
 
+/// Refuses a run that needs more open files than the bench may have.
+fn check_open_files(args: &RealtimeArgs) -> Result<(), String> {
+    if let Some(limit) = procfs::own_open_files_limit() {
+        if args.connections as u64 + SPARE_FILES > limit {
+            return Err(format!(
+                "--connections {} needs about {} open files; the limit is {limit} (raise it with ulimit -n)",
+                args.connections,
+                args.connections as u64 + SPARE_FILES
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Who is who in a run with these options, the connections spread over `nodes`.
+fn layout_of(args: &RealtimeArgs, nodes: usize) -> Layout {
+    Layout {
+        users: args.connections,
+        groups: if args.group_share > 0.0 { args.groups } else { 0 },
+        group_size: args.group_size,
+        big_group: if args.big_group_messages > 0 { args.big_group } else { 0 },
+        nodes,
+    }
+}
+
 /// Confab: a new app on a temporary data directory, its users and groups created over REST.
 async fn run_confab(
     args: &RealtimeArgs,
@@ -99,40 +113,66 @@ async fn run_confab(
     server_bin: &Path,
 ) -> Result<TargetFigures, String> {
     let (dir, credentials, server) = server::start_fresh(server_bin).await?;
-    let api = Api::new(&server.base, credentials.clone(), SETUP_CONCURRENCY, Duration::from_secs(60))?;
+    let figures = drive_confab("Confab", args, window, layout, &credentials, vec![server]).await?;
+    dir.close().map_err(|e| format!("cannot remove the temporary data directory: {e}"))?;
+    Ok(figures)
+}
+
+/// Drives the Confab `servers` (one, or the nodes of a cluster, serving the app of `credentials`) through
+/// the phases and kills them at the end. User `n`'s connection goes to server `layout.node_of(n)`; the
+/// setup's REST calls are spread over the servers too.
+async fn drive_confab(
+    name: &str,
+    args: &RealtimeArgs,
+    window: &WindowArgs,
+    layout: Layout,
+    credentials: &AppCredentials,
+    servers: Vec<Server>,
+) -> Result<TargetFigures, String> {
+    let apis = servers
+        .iter()
+        .map(|server| Api::new(&server.base, credentials.clone(), SETUP_CONCURRENCY, Duration::from_secs(60)))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let setup = Instant::now();
-    let tokens = create_users(&api, layout.users).await?;
-    create_groups(&api, &groups_of(layout)).await?;
+    let tokens = create_users(name, &apis, layout.users).await?;
+    create_groups(name, &apis, &groups_of(layout)).await?;
     let setup_seconds = setup.elapsed().as_secs_f64();
-    eprintln!("Confab: {} users and their groups created in {setup_seconds:.1}s", layout.users);
+    eprintln!("{name}: {} users and their groups created in {setup_seconds:.1}s", layout.users);
 
-    let addr = server.base.trim_start_matches("http://").to_owned();
     let endpoint = Endpoint {
-        url: format!("ws://{addr}/v3/ws"),
-        addr,
+        nodes: servers.iter().map(|server| NodeAddr::of(&server.base)).collect(),
         auth_frames: tokens
             .iter()
             .map(|token| format!(r#"{{"type":"auth","v":1,"appId":"{}","authToken":"{token}"}}"#, credentials.app_id))
             .collect(),
     };
-    // The setup's membership notices go through the same single publisher as live messages: wait until it
-    // has published them all, so that the measured traffic does not queue behind them.
+    // The setup's membership notices go through the same publisher as live messages (each node's own):
+    // wait until every server has published them all, so that the measured traffic does not queue behind
+    // them. User `i` is on node `i`; the probe comes from the other user of its pair (on another node when
+    // there are several).
     let probe = Instant::now();
-    let trigger = async {
-        let sent = api.send_text(&uid(0), &uid(1), PROBE_TEXT, "bench-probe").await;
-        sent.map(drop).map_err(|e| format!("sending the probe failed: {e}"))
-    };
-    client::await_message(&endpoint, 1, PROBE_TEXT, PROBE_WAIT, trigger).await?;
+    for node in 0..servers.len() {
+        let (receiver, sender) = (node, node ^ 1);
+        let text = format!("{PROBE_TEXT} [node {node}]");
+        let trigger = async {
+            let api = &apis[layout.node_of(sender)];
+            let sent = api.send_text(&uid(sender), &uid(receiver), &text, &format!("bench-probe-{node}")).await;
+            sent.map(drop).map_err(|e| format!("sending the probe failed: {e}"))
+        };
+        client::await_message(&endpoint, receiver, &text, PROBE_WAIT, trigger).await?;
+    }
     let backlog_seconds = probe.elapsed().as_secs_f64();
-    eprintln!("Confab: delivering live {backlog_seconds:.1}s after the setup (the probe message arrived)");
-    let (mut figures, fleet) = drive("Confab", &endpoint, server.pid(), args, window, layout).await;
+    eprintln!("{name}: delivering live {backlog_seconds:.1}s after the setup (the probe message arrived)");
+    let pids: Vec<u32> = servers.iter().filter_map(Server::pid).collect();
+    let (mut figures, fleet) = drive(name, &endpoint, &pids, args, window, layout).await;
     figures.setup_seconds = number(setup_seconds, 1);
     figures.backlog_seconds = Some(number(backlog_seconds, 1));
-    // The server goes first: closing 10,000 sockets on a live server would only measure its goodbyes.
-    server.kill().await?;
+    // The servers go first: closing 10,000 sockets on a live server would only measure its goodbyes.
+    for server in servers {
+        server.kill().await?;
+    }
     fleet.close(Duration::from_secs(10)).await;
-    dir.close().map_err(|e| format!("cannot remove the temporary data directory: {e}"))?;
     Ok(figures)
 }
 
@@ -145,16 +185,15 @@ async fn run_peer(args: &RealtimeArgs, window: &WindowArgs, layout: Layout, dir:
     for (guid, members) in groups_of(layout) {
         peer.set_group(&client, &guid, members).await?;
     }
-    let addr = peer.base.trim_start_matches("http://").to_owned();
     let endpoint = Endpoint {
-        url: format!("ws://{addr}/v3/ws"),
-        addr,
+        nodes: vec![NodeAddr::of(&peer.base)],
         auth_frames: (0..layout.users)
             .map(|n| format!(r#"{{"type":"auth","v":1,"appId":"peer","authToken":"{}"}}"#, uid(n)))
             .collect(),
     };
     let setup_seconds = setup.elapsed().as_secs_f64();
-    let (mut figures, fleet) = drive("peer", &endpoint, peer.pid(), args, window, layout).await;
+    let pids: Vec<u32> = peer.pid().into_iter().collect();
+    let (mut figures, fleet) = drive("peer", &endpoint, &pids, args, window, layout).await;
     figures.setup_seconds = number(setup_seconds, 1);
     peer.kill().await?;
     fleet.close(Duration::from_secs(10)).await;
@@ -171,11 +210,13 @@ fn groups_of(layout: Layout) -> Vec<(String, Vec<String>)> {
     groups
 }
 
-/// Creates users `u0 .. u{count-1}` with a session token each; the tokens, by user number.
-async fn create_users(api: &Api, count: usize) -> Result<Vec<String>, String> {
-    eprintln!("Confab: creating {count} users ...");
+/// Creates users `u0 .. u{count-1}` with a session token each, user `n` through server `n mod servers`;
+/// the tokens, by user number.
+async fn create_users(name: &str, apis: &[Api], count: usize) -> Result<Vec<String>, String> {
+    eprintln!("{name}: creating {count} users ...");
     let mut created = futures_util::stream::iter(0..count)
         .map(|n| async move {
+            let api = &apis[n % apis.len()];
             let token = api.create_user_with_token(&uid(n), &format!("User {n}")).await;
             (n, token.map_err(|err| format!("creating user {} failed: {err}", uid(n))))
         })
@@ -187,12 +228,14 @@ async fn create_users(api: &Api, count: usize) -> Result<Vec<String>, String> {
     Ok(tokens)
 }
 
-/// Creates each group, owned by its first member, then adds the other members 25 a call.
-async fn create_groups(api: &Api, groups: &[(String, Vec<String>)]) -> Result<(), String> {
+/// Creates each group, owned by its first member, then adds the other members 25 a call; the calls are
+/// spread over the servers in turn.
+async fn create_groups(name: &str, apis: &[Api], groups: &[(String, Vec<String>)]) -> Result<(), String> {
     let members: usize = groups.iter().map(|(_, m)| m.len()).sum();
-    eprintln!("Confab: creating {} groups with {members} members in all ...", groups.len());
-    let mut created = futures_util::stream::iter(groups)
-        .map(|(guid, members)| async move {
+    eprintln!("{name}: creating {} groups with {members} members in all ...", groups.len());
+    let mut created = futures_util::stream::iter(groups.iter().enumerate())
+        .map(|(i, (guid, members))| async move {
+            let api = &apis[i % apis.len()];
             let first = &members[1..members.len().min(1 + MEMBERS_PER_CALL)];
             api.create_group(guid, &format!("Group {guid}"), &members[0], first)
                 .await
@@ -209,8 +252,9 @@ async fn create_groups(api: &Api, groups: &[(String, Vec<String>)]) -> Result<()
             rest.chunks(MEMBERS_PER_CALL).map(move |chunk| (guid.as_str(), chunk))
         })
         .collect();
-    let mut added = futures_util::stream::iter(calls)
-        .map(|(guid, chunk)| async move {
+    let mut added = futures_util::stream::iter(calls.into_iter().enumerate())
+        .map(|(i, (guid, chunk))| async move {
+            let api = &apis[i % apis.len()];
             api.add_members(guid, chunk).await.map_err(|err| format!("adding members to group {guid} failed: {err}"))
         })
         .buffer_unordered(SETUP_CONCURRENCY);
@@ -220,10 +264,10 @@ async fn create_groups(api: &Api, groups: &[(String, Vec<String>)]) -> Result<()
     Ok(())
 }
 
-/// Every send made, by `seq`: its phase and the deliveries it should get.
+/// Every send made, by `seq`: its phase, the deliveries it should get, and how many of those cross nodes.
 #[derive(Debug, Default)]
 struct Ledger {
-    sends: Vec<(u8, u16)>,
+    sends: Vec<(u8, u16, u16)>,
     /// Sends the bench could not hand to their connection (closed, or its queue full), by phase.
     skipped: BTreeMap<u8, u64>,
 }
@@ -237,7 +281,7 @@ impl Ledger {
     /// Hands `send` to its connection and records it.
     fn dispatch(&mut self, fleet: &Fleet, capacity: usize, send: plan::Send) {
         if self.sends.len() < capacity && fleet.dispatch(send) {
-            self.sends.push((send.phase, send.expected));
+            self.sends.push((send.phase, send.expected, send.expected_cross));
         } else {
             *self.skipped.entry(send.phase).or_default() += 1;
         }
@@ -245,7 +289,12 @@ impl Ledger {
 
     /// Sends made in `phase`, and the deliveries they should get.
     fn totals(&self, phase: u8) -> (u64, u64) {
-        self.sends.iter().filter(|(p, _)| *p == phase).fold((0, 0), |(n, e), (_, exp)| (n + 1, e + *exp as u64))
+        self.sends.iter().filter(|(p, ..)| *p == phase).fold((0, 0), |(n, e), (_, exp, _)| (n + 1, e + *exp as u64))
+    }
+
+    /// The deliveries the sends of `phase` should get on another node than their sender's.
+    fn cross_expected(&self, phase: u8) -> u64 {
+        self.sends.iter().filter(|(p, ..)| *p == phase).map(|(.., cross)| *cross as u64).sum()
     }
 
     /// Deliveries missing and duplicated, for the sends of `phase`.
@@ -254,8 +303,19 @@ impl Ledger {
             self.sends
                 .iter()
                 .enumerate()
-                .filter(|(_, (p, _))| *p == phase)
-                .map(|(seq, (_, expected))| (*expected, tracker.got(seq as u32))),
+                .filter(|(_, (p, ..))| *p == phase)
+                .map(|(seq, (_, expected, _))| (*expected, tracker.got(seq as u32))),
+        )
+    }
+
+    /// Deliveries to another node than the sender's missing and duplicated, for the sends of `phase`.
+    fn cross_shortfall(&self, phase: u8, tracker: &Tracker) -> (u64, u64) {
+        shortfall(
+            self.sends
+                .iter()
+                .enumerate()
+                .filter(|(_, (p, ..))| *p == phase)
+                .map(|(seq, (.., cross))| (*cross, tracker.got_cross(seq as u32))),
         )
     }
 }
@@ -266,13 +326,15 @@ struct Window {
     seconds: f64,
     sent: u64,
     delivered: u64,
+    /// Of those, deliveries to another node than the sender's.
+    cross_delivered: u64,
 }
 
 /// Drives one target through the phases; its figures and its still-open connections.
 async fn drive(
     name: &str,
     endpoint: &Endpoint,
-    pid: Option<u32>,
+    pids: &[u32],
     args: &RealtimeArgs,
     window: &WindowArgs,
     layout: Layout,
@@ -282,8 +344,9 @@ async fn drive(
     let capacity = ((args.rate * (window.warmup + window.seconds) + ramp_sends) * 1.05).ceil() as usize
         + args.big_group_messages
         + 64;
-    let tracker = Arc::new(Tracker::new(std::time::Instant::now(), capacity, FIRST_STEP as usize + steps.len()));
-    let before = pid.and_then(procfs::memory);
+    let phases = FIRST_STEP as usize + steps.len();
+    let tracker = Arc::new(Tracker::new(std::time::Instant::now(), capacity, phases, layout.nodes));
+    let before = memory(pids);
 
     eprintln!("{name}: opening {} connections, {} at a time ...", layout.users, args.connect_concurrency);
     let started = Instant::now();
@@ -298,7 +361,7 @@ async fn drive(
         }
     );
     tokio::time::sleep(Duration::from_secs_f64(args.settle)).await;
-    let idle = pid.and_then(procfs::memory);
+    let idle = memory(pids);
 
     let mut ledger = Ledger::default();
     let mut picker = Picker::new(layout, args.group_share, 0x5EED);
@@ -335,7 +398,7 @@ async fn drive(
         }
         drain(&tracker, &ledger, &[BIG], args.drain).await;
     }
-    let end = pid.and_then(procfs::memory);
+    let end = memory(pids);
     let mut figures = figures(name, &fleet, &tracker, &ledger, &measured, layout, before, idle, end, connect_seconds);
 
     // The capacity ramp starts from the standard window, which is its first step.
@@ -345,6 +408,8 @@ async fn drive(
         p50_ms: figures.p50_ms,
         p99_ms: figures.p99_ms,
         missing: figures.missing + tracker.refused(WARMUP) + tracker.refused(MEASURED),
+        cross_delivered_per_s: figures.cross_node.as_ref().and_then(|c| c.delivered_per_s.as_f64()),
+        cross_p99_ms: figures.cross_node.as_ref().and_then(|c| c.p99_ms),
     };
     let mut ramp = vec![base];
     for (i, multiple) in steps.iter().enumerate() {
@@ -360,28 +425,36 @@ async fn drive(
         let (mut samples, _) = tracker.samples(phase);
         let latency = LatencySummary::of(&mut samples);
         let (missing, _) = ledger.shortfall(phase, &tracker);
+        let (mut cross_samples, _) = tracker.cross_and_same_samples(phase);
+        let several = layout.nodes > 1;
         ramp.push(Step {
             rate,
             delivered_per_s: window.delivered as f64 / window.seconds,
             p50_ms: latency.p50_ms,
             p99_ms: latency.p99_ms,
             missing: missing + tracker.refused(phase),
+            cross_delivered_per_s: several.then(|| round1(window.cross_delivered as f64 / window.seconds)),
+            cross_p99_ms: several.then(|| LatencySummary::of(&mut cross_samples).p99_ms).flatten(),
         });
         let step = ramp.last().expect("just pushed");
         eprintln!(
-            "  ramp step {}: delivered {:.0}/s, p50 {}, p99 {}, {} missing",
+            "  ramp step {}: delivered {:.0}/s, p50 {}, p99 {}, {} missing{}",
             i + 1,
             step.delivered_per_s,
             show_ms(step.p50_ms),
             show_ms(step.p99_ms),
-            step.missing
+            step.missing,
+            match step.cross_delivered_per_s {
+                Some(cross) => format!("; across nodes {cross:.0}/s, p99 {}", show_ms(step.cross_p99_ms)),
+                None => String::new(),
+            }
         );
     }
     let best = ramp::capacity(&ramp, args.ramp_p99_ms);
     figures.capacity_per_s = best.map(|step| number(step.delivered_per_s, 1));
     figures.capacity_p99_ms = best.and_then(|step| step.p99_ms);
     figures.capacity_rate = best.map(|step| number(step.rate, 1));
-    figures.rss_peak_mb = mb(pid.and_then(procfs::memory).map(|m| m.peak_kb));
+    figures.rss_peak_mb = mb(memory(pids).map(|m| m.peak_kb));
     figures.skipped = ledger.skipped.values().sum();
     eprintln!(
         "{name}: capacity at p99 under {} ms: {} deliveries/s",
@@ -414,7 +487,7 @@ async fn paced(
     let warm_end = start + warm;
     let end = warm_end + measured;
     let mut issued = 0u64;
-    let mut at_window_start: Option<(u64, u64)> = None;
+    let mut at_window_start: Option<(u64, u64, u64)> = None;
     let (mut next_report, mut last_delivered, mut last_sent) = (start + Duration::from_secs(1), tracker.delivered_total(), 0u64);
     loop {
         let now = Instant::now();
@@ -423,7 +496,7 @@ async fn paced(
         }
         let current = if now < warm_end { warm_phase } else { phase };
         if now >= warm_end && at_window_start.is_none() {
-            at_window_start = Some((tracker.delivered_total(), issued));
+            at_window_start = Some((tracker.delivered_total(), issued, tracker.cross_total()));
         }
         let due = ((now - start).as_secs_f64() * rate) as u64;
         while issued < due {
@@ -445,11 +518,13 @@ async fn paced(
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let (delivered_at_start, issued_at_start) = at_window_start.unwrap_or((tracker.delivered_total(), issued));
+    let (delivered_at_start, issued_at_start, cross_at_start) =
+        at_window_start.unwrap_or((tracker.delivered_total(), issued, tracker.cross_total()));
     Window {
         seconds: (Instant::now() - warm_end).as_secs_f64(),
         delivered: tracker.delivered_total() - delivered_at_start,
         sent: issued - issued_at_start,
+        cross_delivered: tracker.cross_total() - cross_at_start,
     }
 }
 
@@ -487,6 +562,8 @@ struct TargetFigures {
     expected: u64,
     missing: u64,
     duplicated: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cross_node: Option<CrossNode>,
     capacity_per_s: Option<Value>,
     capacity_p99_ms: Option<f64>,
     capacity_rate: Option<Value>,
@@ -510,6 +587,34 @@ struct TargetFigures {
     errors: BTreeMap<String, u64>,
     skipped: u64,
     ramp: Vec<Step>,
+}
+
+/// With several nodes: the figures of the deliveries to another node than the sender's (README.md).
+#[derive(Debug, Clone, Serialize)]
+struct CrossNode {
+    delivered_per_s: Value,
+    share: Value,
+    expected: u64,
+    missing: u64,
+    duplicated: u64,
+    p50_ms: Option<f64>,
+    p90_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    max_ms: Option<f64>,
+    same_node_p50_ms: Option<f64>,
+    same_node_p99_ms: Option<f64>,
+    big_group_p99_ms: Option<f64>,
+}
+
+/// The memory of the processes `pids` together (`None` without any, or when one cannot be read).
+fn memory(pids: &[u32]) -> Option<Memory> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().try_fold(Memory { rss_kb: 0, peak_kb: 0 }, |sum, &pid| {
+        let m = procfs::memory(pid)?;
+        Some(Memory { rss_kb: sum.rss_kb + m.rss_kb, peak_kb: sum.peak_kb + m.peak_kb })
+    })
 }
 
 /// A latency for the progress lines: `12.34 ms`, or `-`.
@@ -556,6 +661,27 @@ fn figures(
             *errors.entry(code).or_default() += count;
         }
     }
+    let cross_node = (layout.nodes > 1).then(|| {
+        let (mut cross, mut same) = tracker.cross_and_same_samples(MEASURED);
+        let (cross, same) = (LatencySummary::of(&mut cross), LatencySummary::of(&mut same));
+        let (mut big_cross, _) = tracker.cross_and_same_samples(BIG);
+        let (warm_missing, warm_duplicated) = ledger.cross_shortfall(WARMUP, tracker);
+        let (missing, duplicated) = ledger.cross_shortfall(MEASURED, tracker);
+        CrossNode {
+            delivered_per_s: number(window.cross_delivered as f64 / window.seconds, 1),
+            share: number(window.cross_delivered as f64 / window.delivered.max(1) as f64, 3),
+            expected: ledger.cross_expected(MEASURED),
+            missing: missing + warm_missing,
+            duplicated: duplicated + warm_duplicated,
+            p50_ms: cross.p50_ms,
+            p90_ms: cross.p90_ms,
+            p99_ms: cross.p99_ms,
+            max_ms: cross.max_ms,
+            same_node_p50_ms: same.p50_ms,
+            same_node_p99_ms: same.p99_ms,
+            big_group_p99_ms: LatencySummary::of(&mut big_cross).p99_ms,
+        }
+    });
     let opened = fleet.opened();
     let idle_kb = match (before, idle) {
         (Some(b), Some(i)) if opened > 0 => number(i.rss_kb.saturating_sub(b.rss_kb) as f64 / opened as f64, 1),
@@ -575,6 +701,7 @@ fn figures(
         expected,
         missing: missing + warm_missing,
         duplicated: duplicated + warm_duplicated,
+        cross_node,
         big_group_members: layout.big_group,
         big_group_messages: big_sent,
         big_group_p50_ms: big.p50_ms,
@@ -619,6 +746,24 @@ fn figures(
          ({echoes} echoes to senders, {foreign} other messages)",
         figures.missing, figures.duplicated
     );
+    if let Some(cross) = &figures.cross_node {
+        eprintln!(
+            "  across nodes   {}/s ({} of the deliveries, {} nodes): p50 {} p90 {} p99 {} max {}; on the sender's node \
+             p50 {} p99 {}; {} expected, {} missing, {} duplicated",
+            cross.delivered_per_s,
+            cross.share,
+            layout.nodes,
+            ms(cross.p50_ms),
+            ms(cross.p90_ms),
+            ms(cross.p99_ms),
+            ms(cross.max_ms),
+            ms(cross.same_node_p50_ms),
+            ms(cross.same_node_p99_ms),
+            cross.expected,
+            cross.missing,
+            cross.duplicated
+        );
+    }
     eprintln!(
         "  big group      {} members, {big_sent} messages: p50 {} p99 {} max {}, {big_missing} missing",
         layout.big_group,
@@ -698,6 +843,39 @@ fn targets(confab: &TargetFigures, peer: Option<&TargetFigures>) -> Targets {
 }
 
 fn outcome(args: &RealtimeArgs, window: &WindowArgs, confab: TargetFigures, peer: Option<TargetFigures>) -> Outcome {
+    let failures = checks("Confab", args, &confab);
+    let targets = targets(&confab, peer.as_ref());
+    eprintln!();
+    eprintln!("Targets: {}", serde_json::to_string(&targets).expect("targets serialise"));
+    let figures = Figures {
+        scenario: Scenario::Realtime.name(),
+        confab,
+        peer,
+        targets,
+        settings: Settings::of(args, window),
+    };
+    Outcome { figures: serde_json::to_string(&figures).expect("figures serialise"), failures }
+}
+
+impl Settings {
+    fn of(args: &RealtimeArgs, window: &WindowArgs) -> Self {
+        Settings {
+            connections: args.connections,
+            rate: number(args.rate, 3),
+            group_share: number(args.group_share, 3),
+            groups: args.groups,
+            group_size: args.group_size,
+            big_group: args.big_group,
+            big_group_messages: args.big_group_messages,
+            warmup: number(window.warmup, 3),
+            seconds: number(window.seconds, 3),
+        }
+    }
+}
+
+/// The correctness checks of a Confab run (`name` says which in the messages): every connection opened and
+/// held, every delivery made once, no send refused, something delivered.
+fn checks(name: &str, args: &RealtimeArgs, confab: &TargetFigures) -> Vec<String> {
     let mut failures = Vec::new();
     if confab.connections_opened < args.connections {
         failures.push(format!(
@@ -708,45 +886,25 @@ fn outcome(args: &RealtimeArgs, window: &WindowArgs, confab: TargetFigures, peer
         ));
     }
     if !confab.dropped.is_empty() {
-        failures.push(format!("Confab closed connections during the run: {}", describe(&confab.dropped)));
+        failures.push(format!("{name} closed connections during the run: {}", describe(&confab.dropped)));
     }
     if confab.missing + confab.big_group_missing > 0 {
         failures.push(format!(
-            "{} deliveries never arrived ({} of the big group's)",
+            "{name}: {} deliveries never arrived ({} of the big group's)",
             confab.missing + confab.big_group_missing,
             confab.big_group_missing
         ));
     }
     if confab.duplicated > 0 {
-        failures.push(format!("{} deliveries arrived more than once", confab.duplicated));
+        failures.push(format!("{name}: {} deliveries arrived more than once", confab.duplicated));
     }
     if !confab.errors.is_empty() {
-        failures.push(format!("Confab refused sends: {}", describe(&confab.errors)));
+        failures.push(format!("{name} refused sends: {}", describe(&confab.errors)));
     }
     if confab.delivered_per_s.as_f64().unwrap_or(0.0) <= 0.0 {
-        failures.push("nothing was delivered in the measured window".to_owned());
+        failures.push(format!("{name}: nothing was delivered in the measured window"));
     }
-    let targets = targets(&confab, peer.as_ref());
-    eprintln!();
-    eprintln!("Targets: {}", serde_json::to_string(&targets).expect("targets serialise"));
-    let figures = Figures {
-        scenario: Scenario::Realtime.name(),
-        confab,
-        peer,
-        targets,
-        settings: Settings {
-            connections: args.connections,
-            rate: number(args.rate, 3),
-            group_share: number(args.group_share, 3),
-            groups: args.groups,
-            group_size: args.group_size,
-            big_group: args.big_group,
-            big_group_messages: args.big_group_messages,
-            warmup: number(window.warmup, 3),
-            seconds: number(window.seconds, 3),
-        },
-    };
-    Outcome { figures: serde_json::to_string(&figures).expect("figures serialise"), failures }
+    failures
 }
 
 /// `none`, or `name: count` pairs.

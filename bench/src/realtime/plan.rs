@@ -3,7 +3,9 @@
 //! User `n` is `u{n}` with one connection. Users `2k` and `2k + 1` are a 1:1 pair. Traffic group `g` is
 //! `g{g}` with users `g * size .. (g + 1) * size` (the groups do not overlap). The big group is `big` with
 //! users `0 .. big`. Every member of a group gets every message sent to it, the sender's own connection
-//! included; the bench counts the deliveries to the *other* members' connections.
+//! included; the bench counts the deliveries to the *other* members' connections. With several nodes
+//! (`cluster`), user `n`'s connection goes to node `n mod nodes`: the two users of a pair are always on
+//! different nodes, and a group's members are spread over all of them.
 
 use std::fmt::Write as _;
 
@@ -55,6 +57,8 @@ pub struct Send {
     pub receiver: Receiver,
     /// Deliveries expected on other connections than the sender's.
     pub expected: u16,
+    /// Of those, deliveries to connections on another node than the sender's (0 with one node).
+    pub expected_cross: u16,
 }
 
 impl Send {
@@ -115,6 +119,11 @@ impl Stamp {
     }
 }
 
+/// The node user `n`'s connection goes to when there are `nodes`: `n mod nodes`.
+pub fn node_of(n: usize, nodes: usize) -> usize {
+    n % nodes.max(1)
+}
+
 /// The users and groups of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
@@ -126,9 +135,26 @@ pub struct Layout {
     pub group_size: usize,
     /// Members of the big group (0 for none).
     pub big_group: usize,
+    /// Nodes the connections are spread over (1 for one server).
+    pub nodes: usize,
 }
 
 impl Layout {
+    /// The node user `n`'s connection goes to.
+    pub fn node_of(&self, n: usize) -> usize {
+        node_of(n, self.nodes)
+    }
+
+    /// Whether a delivery from `sender` to `receiver` crosses from one node to another.
+    pub fn crosses(&self, sender: usize, receiver: usize) -> bool {
+        self.node_of(sender) != self.node_of(receiver)
+    }
+
+    /// Members of `members` other than `sender` whose connection is on another node than the sender's.
+    fn cross_deliveries(&self, members: std::ops::Range<usize>, sender: usize) -> u16 {
+        members.filter(|&m| m != sender && self.crosses(sender, m)).count() as u16
+    }
+
     /// 1:1 pairs: `users / 2`.
     pub fn pairs(&self) -> usize {
         self.users / 2
@@ -199,18 +225,22 @@ impl Picker {
             let g = self.rng.below(l.groups);
             let sender = l.group_members(g).start + self.rng.below(l.group_size);
             let expected = (l.group_size - 1) as u16;
-            return Send { seq, phase, sender: sender as u32, receiver: Receiver::Group(g as u32), expected };
+            let expected_cross = l.cross_deliveries(l.group_members(g), sender);
+            return Send { seq, phase, sender: sender as u32, receiver: Receiver::Group(g as u32), expected, expected_cross };
         }
         let pair = self.rng.below(l.pairs());
         let (a, b) = (2 * pair, 2 * pair + 1);
         let (sender, receiver) = if self.rng.chance(0.5) { (a, b) } else { (b, a) };
-        Send { seq, phase, sender: sender as u32, receiver: Receiver::User(receiver as u32), expected: 1 }
+        let expected_cross = u16::from(l.crosses(sender, receiver));
+        Send { seq, phase, sender: sender as u32, receiver: Receiver::User(receiver as u32), expected: 1, expected_cross }
     }
 
     /// One send to the big group from a random member.
     pub fn big(&mut self, seq: u32, phase: u8) -> Send {
-        let sender = self.rng.below(self.layout.big_group);
-        Send { seq, phase, sender: sender as u32, receiver: Receiver::Big, expected: (self.layout.big_group - 1) as u16 }
+        let l = self.layout;
+        let sender = self.rng.below(l.big_group);
+        let expected_cross = l.cross_deliveries(l.big_members(), sender);
+        Send { seq, phase, sender: sender as u32, receiver: Receiver::Big, expected: (l.big_group - 1) as u16, expected_cross }
     }
 }
 
@@ -223,7 +253,7 @@ pub fn deliveries_per_send(group_share: f64, group_size: usize) -> f64 {
 mod tests {
     use super::*;
 
-    const LAYOUT: Layout = Layout { users: 100, groups: 2, group_size: 50, big_group: 30 };
+    const LAYOUT: Layout = Layout { users: 100, groups: 2, group_size: 50, big_group: 30, nodes: 1 };
 
     #[test]
     fn stamps_round_trip_and_refuse_other_texts() {
@@ -237,7 +267,7 @@ mod tests {
 
     #[test]
     fn send_frames_are_confab_send_frames() {
-        let send = Send { seq: 7, phase: 1, sender: 3, receiver: Receiver::Group(4), expected: 49 };
+        let send = Send { seq: 7, phase: 1, sender: 3, receiver: Receiver::Group(4), expected: 49, expected_cross: 0 };
         let frame: serde_json::Value = serde_json::from_str(&send.frame(55)).unwrap();
         assert_eq!(
             frame,
@@ -280,6 +310,27 @@ mod tests {
         assert_eq!(groups + direct, 10_000);
         let send = picker.big(1, 2);
         assert!(send.sender < 30 && send.expected == 29 && send.receiver == Receiver::Big);
+    }
+
+    #[test]
+    fn with_three_nodes_pairs_always_cross_and_groups_mostly_do() {
+        let layout = Layout { nodes: 3, ..LAYOUT };
+        assert_eq!((layout.node_of(0), layout.node_of(1), layout.node_of(2), layout.node_of(3)), (0, 1, 2, 0));
+        let mut picker = Picker::new(layout, 0.5, 9);
+        let mut one_node = Picker::new(LAYOUT, 0.5, 9);
+        for seq in 0..2000 {
+            let send = picker.steady(seq, 1);
+            assert_eq!(one_node.steady(seq, 1).expected_cross, 0, "one node: nothing crosses");
+            match send.receiver {
+                Receiver::User(_) => assert_eq!(send.expected_cross, 1, "2k and 2k + 1 are on different nodes"),
+                // 50 members over 3 nodes (17, 17, 16): 33 or 34 of the other 49 are elsewhere.
+                Receiver::Group(_) => assert!((33..=34).contains(&send.expected_cross), "{send:?}"),
+                Receiver::Big => unreachable!(),
+            }
+        }
+        let big = picker.big(1, 2);
+        // 30 members over 3 nodes, 10 each: the 20 on the other two nodes.
+        assert_eq!((big.expected, big.expected_cross), (29, 20));
     }
 
     #[test]

@@ -17,12 +17,23 @@ pub struct Step {
     pub p99_ms: Option<f64>,
     /// Deliveries of the step's messages that never arrived, plus refused sends.
     pub missing: u64,
+    /// With several nodes: the deliveries a second to another node than the sender's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_delivered_per_s: Option<f64>,
+    /// With several nodes: the p99 of those deliveries; the step holds only when it is under the bound too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_p99_ms: Option<f64>,
 }
 
 impl Step {
-    /// Whether the step held: every delivery arrived and the p99 stayed under `bound_ms`.
+    /// Whether the step held: every delivery arrived and the p99 (and with several nodes the cross-node p99)
+    /// stayed under `bound_ms`.
     pub fn held(&self, bound_ms: f64) -> bool {
-        self.missing == 0 && self.p99_ms.is_some_and(|p99| p99 < bound_ms) && self.delivered_per_s > 0.0
+        let cross_held = match self.cross_delivered_per_s {
+            Some(_) => self.cross_p99_ms.is_some_and(|p99| p99 < bound_ms),
+            None => true,
+        };
+        self.missing == 0 && self.p99_ms.is_some_and(|p99| p99 < bound_ms) && self.delivered_per_s > 0.0 && cross_held
     }
 }
 
@@ -40,7 +51,15 @@ mod tests {
     use super::*;
 
     fn step(rate: f64, delivered: f64, p99: Option<f64>, missing: u64) -> Step {
-        Step { rate, delivered_per_s: delivered, p50_ms: p99.map(|p| p / 4.0), p99_ms: p99, missing }
+        Step {
+            rate,
+            delivered_per_s: delivered,
+            p50_ms: p99.map(|p| p / 4.0),
+            p99_ms: p99,
+            missing,
+            cross_delivered_per_s: None,
+            cross_p99_ms: None,
+        }
     }
 
     #[test]
@@ -63,5 +82,9 @@ mod tests {
         assert!(!step(1.0, 0.0, Some(1.0), 0).held(50.0));
         assert!(!step(1.0, 10.0, Some(50.0), 0).held(50.0), "the bound is strict: under 50 ms");
         assert!(step(1.0, 10.0, Some(49.9), 0).held(50.0));
+        let cross = |p99| Step { cross_delivered_per_s: Some(5.0), cross_p99_ms: p99, ..step(1.0, 10.0, Some(10.0), 0) };
+        assert!(cross(Some(49.0)).held(50.0));
+        assert!(!cross(Some(60.0)).held(50.0), "the cross-node p99 is held to the bound too");
+        assert!(!cross(None).held(50.0));
     }
 }

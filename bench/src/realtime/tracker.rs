@@ -1,7 +1,7 @@
 //! What the connections saw: every delivery, acknowledgement and refusal, read off the frames as they
 //! arrive, counted per phase and per message, with every latency sample kept (no sampling).
 
-use super::plan::{phase_of_muid, Stamp};
+use super::plan::{node_of, phase_of_muid, Stamp};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -28,6 +28,11 @@ struct Phase {
     acked: AtomicU64,
     /// Send-to-receive latencies of those deliveries, microseconds.
     latencies: Mutex<Vec<u32>>,
+    /// With several nodes: deliveries to a connection on another node than the sender's.
+    cross_delivered: AtomicU64,
+    /// With several nodes: the latencies of those, and of the deliveries on the sender's node.
+    cross_latencies: Mutex<Vec<u32>>,
+    same_latencies: Mutex<Vec<u32>>,
     /// Send-to-ack latencies, microseconds.
     ack_latencies: Mutex<Vec<u32>>,
     /// Refused sends, by error code.
@@ -40,6 +45,12 @@ pub struct Tracker {
     clock: Instant,
     /// Deliveries of each message so far, by `seq`.
     got: Box<[AtomicU16]>,
+    /// Nodes the connections are spread over ([`node_of`]); 1 for one server.
+    nodes: usize,
+    /// With several nodes: deliveries of each message to another node than its sender's, by `seq`.
+    got_cross: Box<[AtomicU16]>,
+    /// With several nodes: such deliveries of any phase.
+    cross_total: AtomicU64,
     phases: Vec<Phase>,
     /// Deliveries of any phase (for rates over a window).
     delivered_total: AtomicU64,
@@ -55,11 +66,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Tracker {
-    /// Room for `messages` sends over `phases` phases; `clock` is the origin of the send stamps.
-    pub fn new(clock: Instant, messages: usize, phases: usize) -> Self {
+    /// Room for `messages` sends over `phases` phases, the connections spread over `nodes` (user `n` on node
+    /// [`node_of`]`(n, nodes)`); `clock` is the origin of the send stamps.
+    pub fn new(clock: Instant, messages: usize, phases: usize, nodes: usize) -> Self {
+        let cross_messages = if nodes > 1 { messages } else { 0 };
         Self {
             clock,
             got: (0..messages).map(|_| AtomicU16::new(0)).collect(),
+            nodes: nodes.max(1),
+            got_cross: (0..cross_messages).map(|_| AtomicU16::new(0)).collect(),
+            cross_total: AtomicU64::new(0),
             phases: (0..phases).map(|_| Phase::default()).collect(),
             delivered_total: AtomicU64::new(0),
             echoes: AtomicU64::new(0),
@@ -86,7 +102,7 @@ impl Tracker {
                 Some(stamp) if stamp.sender == me => {
                     self.echoes.fetch_add(1, Relaxed);
                 }
-                Some(stamp) => self.record_delivery(stamp),
+                Some(stamp) => self.record_delivery(me, stamp),
                 None => {
                     self.foreign.fetch_add(1, Relaxed);
                 }
@@ -116,16 +132,46 @@ impl Tracker {
         self.now_us().saturating_sub(t_us).min(u32::MAX as u64) as u32
     }
 
-    fn record_delivery(&self, stamp: Stamp) {
+    fn record_delivery(&self, me: u32, stamp: Stamp) {
         let latency = self.since(stamp.t_us);
         if let Some(count) = self.got.get(stamp.seq as usize) {
             count.fetch_add(1, Relaxed);
         }
+        let cross = self.nodes > 1 && node_of(me as usize, self.nodes) != node_of(stamp.sender as usize, self.nodes);
+        if cross {
+            if let Some(count) = self.got_cross.get(stamp.seq as usize) {
+                count.fetch_add(1, Relaxed);
+            }
+            self.cross_total.fetch_add(1, Relaxed);
+        }
         if let Some(phase) = self.phases.get(stamp.phase as usize) {
             phase.delivered.fetch_add(1, Relaxed);
             lock(&phase.latencies).push(latency);
+            if cross {
+                phase.cross_delivered.fetch_add(1, Relaxed);
+                lock(&phase.cross_latencies).push(latency);
+            } else if self.nodes > 1 {
+                lock(&phase.same_latencies).push(latency);
+            }
         }
         self.delivered_total.fetch_add(1, Relaxed);
+    }
+
+    /// With several nodes: deliveries so far to another node than the sender's, every phase together.
+    pub fn cross_total(&self) -> u64 {
+        self.cross_total.load(Relaxed)
+    }
+
+    /// With several nodes: deliveries so far of message `seq` to another node than its sender's.
+    pub fn got_cross(&self, seq: u32) -> u16 {
+        self.got_cross.get(seq as usize).map_or(0, |c| c.load(Relaxed))
+    }
+
+    /// With several nodes: the latency samples of `phase`'s deliveries to another node than the sender's,
+    /// and of those on the sender's node.
+    pub fn cross_and_same_samples(&self, phase: u8) -> (Vec<Duration>, Vec<Duration>) {
+        let Some(p) = self.phases.get(phase as usize) else { return (Vec::new(), Vec::new()) };
+        (durations(&p.cross_latencies), durations(&p.same_latencies))
     }
 
     /// Deliveries so far, every phase together.
@@ -161,14 +207,18 @@ impl Tracker {
     /// The latency samples of `phase`, delivery and ack, as durations.
     pub fn samples(&self, phase: u8) -> (Vec<Duration>, Vec<Duration>) {
         let Some(p) = self.phases.get(phase as usize) else { return (Vec::new(), Vec::new()) };
-        let as_durations = |v: &Mutex<Vec<u32>>| lock(v).iter().map(|&us| Duration::from_micros(us as u64)).collect();
-        (as_durations(&p.latencies), as_durations(&p.ack_latencies))
+        (durations(&p.latencies), durations(&p.ack_latencies))
     }
 
     /// The refusals of `phase`, by code.
     pub fn errors(&self, phase: u8) -> BTreeMap<String, u64> {
         self.phases.get(phase as usize).map_or_else(BTreeMap::new, |p| lock(&p.errors).clone())
     }
+}
+
+/// Microsecond samples as durations.
+fn durations(samples: &Mutex<Vec<u32>>) -> Vec<Duration> {
+    lock(samples).iter().map(|&us| Duration::from_micros(us as u64)).collect()
 }
 
 /// Compares the deliveries each message got with those it should have: (missing, duplicated).
@@ -231,7 +281,7 @@ mod tests {
 
     #[test]
     fn counts_deliveries_echoes_acks_and_refusals() {
-        let tracker = Tracker::new(Instant::now(), 10, 3);
+        let tracker = Tracker::new(Instant::now(), 10, 3, 1);
         let sent = Stamp { phase: 1, seq: 4, sender: 3, t_us: 0 }.text();
         assert_eq!(tracker.on_text(5, r#"{"type":"ready","v":1,"user":{"uid":"u5","name":"x"}}"#), Seen::Ready);
         assert_eq!(tracker.on_text(5, &message(&sent)), Seen::Other);
@@ -248,11 +298,25 @@ mod tests {
         assert_eq!(tracker.errors(2).get("ERR_TOO_MANY_REQUESTS"), Some(&1));
         let (deliveries, acks) = tracker.samples(1);
         assert_eq!((deliveries.len(), acks.len()), (2, 1));
+        assert_eq!((tracker.cross_total(), tracker.got_cross(4)), (0, 0), "one node: nothing crosses");
+    }
+
+    #[test]
+    fn with_several_nodes_counts_what_crosses() {
+        let tracker = Tracker::new(Instant::now(), 10, 2, 3);
+        let sent = Stamp { phase: 1, seq: 4, sender: 3, t_us: 0 }.text();
+        // User 3 is on node 0, like user 6; users 4 and 5 are on nodes 1 and 2.
+        for me in [4, 5, 6] {
+            tracker.on_text(me, &message(&sent));
+        }
+        assert_eq!((tracker.delivered(1), tracker.cross_total(), tracker.got_cross(4), tracker.got(4)), (3, 2, 2, 3));
+        let (cross, same) = tracker.cross_and_same_samples(1);
+        assert_eq!((cross.len(), same.len()), (2, 1));
     }
 
     #[test]
     fn a_stamp_with_escapes_is_still_read() {
-        let tracker = Tracker::new(Instant::now(), 10, 2);
+        let tracker = Tracker::new(Instant::now(), 10, 2, 1);
         tracker.on_text(1, r#"{"type":"message","message":{"data":{"text":"rt 1 2 3 4\u0000"}}}"#);
         assert_eq!(tracker.echoes_and_foreign(), (0, 1));
         tracker.on_text(1, r#"{"type":"message","message":{"data":{"text":"rt 1 2 3 \u0034"}}}"#);
