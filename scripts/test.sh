@@ -10,7 +10,7 @@ bash scripts/setup.sh test
 
 # Private PostgreSQL and Redis servers for the store, broker and cluster tests, stopped when this ends.
 services="$(mktemp -d /tmp/confab-services.XXXXXX)"
-trap 'bash scripts/services.sh stop "$services"' EXIT
+trap 'bash "$root/scripts/services.sh" stop "$services"' EXIT
 CONFAB_PG_PORT=${CONFAB_PG_PORT:-$((20000 + RANDOM % 20000))} CONFAB_REDIS_PORT=${CONFAB_REDIS_PORT:-$((40000 + RANDOM % 20000))} \
   bash scripts/services.sh start "$services"
 # shellcheck source=/dev/null
