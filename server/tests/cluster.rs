@@ -289,7 +289,7 @@ async fn a_redis_restart_loses_nothing_and_live_delivery_comes_back() {
     let (n0, n1) = (cluster.node(0), cluster.node(1));
     let ann = n0.user_with_token("ann").await;
     let bob = n0.user_with_token("bob").await;
-    let (mut a, _) = Device::connect(n0, &ann, None).await;
+    let (a, _) = Device::connect(n0, &ann, None).await;
     let (mut b, _) = Device::connect(n1, &bob, None).await;
     let mut acknowledged = Vec::new();
     acknowledged.push(rest_send(n0, "ann", "bob", "user", "before").await["id"].clone());
