@@ -135,6 +135,76 @@ pub async fn insert_message(
     Ok(Inserted { id, created: true, deliveries })
 }
 
+/// Stores the batch's `sends` in one statement (with their conversations), inside the caller's transaction,
+/// which holds the message-log lock; then queues each new message's deliveries. Ids are taken in the
+/// batch's order; a send whose sender used its `muid` before (or earlier in the batch) stores nothing and
+/// answers that message.
+pub async fn insert_messages(
+    conn: &mut PgConnection,
+    _locked: &MessageLogLocked,
+    sends: &[(&str, &NewMessage)],
+    presence: &mut HookPresence,
+) -> StoreResult<Vec<Inserted>> {
+    let column = |f: fn(&str, &NewMessage) -> String| sends.iter().map(|(app, m)| f(app, m)).collect::<Vec<String>>();
+    let muids: Vec<Option<String>> = sends.iter().map(|(_, m)| m.muid.clone()).collect();
+    let sent_at: Vec<i64> = sends.iter().map(|(_, m)| m.sent_at).collect();
+    let rows: Vec<(i64, i64, bool)> = sqlx::query_as(
+        "WITH input AS ( \
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+             $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY \
+             AS s(app_id, conversation_key, sender, receiver, receiver_type, category, message_type, data, tags, muid, sent_at, i)), \
+         numbered AS (SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id, input.* FROM input ORDER BY i), \
+         stored AS ( \
+           INSERT INTO messages (id, app_id, conversation_key, sender, receiver, receiver_type, category, message_type, \
+             data, tags, muid, sent_at) OVERRIDING SYSTEM VALUE \
+           SELECT id, app_id, conversation_key, sender, receiver, receiver_type, category, message_type, data, \
+             ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), muid, sent_at FROM numbered ORDER BY id \
+           ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING \
+           RETURNING id, app_id, conversation_key, sender, receiver, receiver_type, sent_at), \
+         conversation AS ( \
+           INSERT INTO conversations (app_id, conversation_key, conversation_type, last_message_id, updated_at) \
+           SELECT DISTINCT ON (app_id, conversation_key) app_id, conversation_key, receiver_type, id, sent_at \
+           FROM stored ORDER BY app_id, conversation_key, id DESC \
+           ON CONFLICT (app_id, conversation_key) \
+           DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at), \
+         direct AS ( \
+           INSERT INTO direct_conversations (app_id, uid, conversation_key, with_uid) \
+           SELECT DISTINCT s.app_id, pair.uid, s.conversation_key, pair.with_uid FROM stored s, \
+             LATERAL (VALUES (s.sender, s.receiver), (s.receiver, s.sender)) AS pair (uid, with_uid) \
+           WHERE s.receiver_type = 'user' ON CONFLICT DO NOTHING) \
+         SELECT n.i, n.id, s.id IS NOT NULL FROM numbered n LEFT JOIN stored s ON s.id = n.id ORDER BY n.i",
+    )
+    .bind(column(|app, _| app.to_owned()))
+    .bind(column(|_, m| m.key().storage_key()))
+    .bind(column(|_, m| m.sender.clone()))
+    .bind(column(|_, m| m.receiver.clone()))
+    .bind(column(|_, m| m.receiver_type.as_str().to_owned()))
+    .bind(column(|_, m| m.category.as_str().to_owned()))
+    .bind(column(|_, m| m.message_type.clone()))
+    .bind(column(|_, m| json_text(&m.data)))
+    .bind(column(|_, m| json_text(&m.tags)))
+    .bind(&muids)
+    .bind(&sent_at)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(sends.len());
+    for ((app_id, message), (_, id, created)) in sends.iter().zip(rows) {
+        if created {
+            let deliveries = queue_message_deliveries(conn, app_id, id, message, presence).await?;
+            out.push(Inserted { id, created: true, deliveries });
+        } else {
+            let id: i64 = sqlx::query_scalar(MESSAGE_BY_MUID)
+                .bind(*app_id)
+                .bind(&message.sender)
+                .bind(&message.muid)
+                .fetch_one(&mut *conn)
+                .await?;
+            out.push(Inserted { id, created: false, deliveries: 0 });
+        }
+    }
+    Ok(out)
+}
+
 /// Reads who may get the message stored under `id` and queues what [`routing::message_deliveries`]
 /// answers; how many.
 async fn queue_message_deliveries(

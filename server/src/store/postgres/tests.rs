@@ -681,3 +681,56 @@ async fn nodes_starting_at_once_migrate_once() {
 // One test per check of the store conformance suite: `store::postgres::tests::conformance::*`, each on a
 // database of its own.
 crate::store::conformance::conformance_tests!(fresh_store().await);
+
+/// Sends committed together (one batch): the same `muid` sent many times at once is stored once and every
+/// send answers that message; other sends of the batch, to 1:1 and group conversations, are all stored,
+/// each conversation ending at its newest message.
+#[tokio::test]
+async fn a_batch_of_sends_stores_each_muid_once() {
+    let store = Arc::new(fresh_store().await);
+    let app = app_with_users(store.as_ref(), &["ann", "bob", "cat"]).await;
+    let sends: Vec<_> = (0..60)
+        .map(|n| {
+            let (store, app) = (store.clone(), app.clone());
+            tokio::spawn(async move {
+                let mut message = text("ann", if n % 2 == 0 { "bob" } else { "cat" }, ReceiverType::User, &format!("#{n}"));
+                if n % 3 == 0 {
+                    message.muid = Some("same".into());
+                }
+                match store.send_message(&app, message).await.unwrap() {
+                    SendOutcome::Stored { message, created } => (n, message.id.parse::<i64>().unwrap(), created),
+                    other => panic!("refused: {other:?}"),
+                }
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for send in sends {
+        outcomes.push(send.await.unwrap());
+    }
+    let with_muid: Vec<_> = outcomes.iter().filter(|(n, _, _)| n % 3 == 0).collect();
+    let first = with_muid.iter().find(|(_, _, created)| *created).expect("one send of the muid stored it");
+    assert_eq!(with_muid.iter().filter(|(_, _, created)| *created).count(), 1, "{with_muid:?}");
+    assert!(with_muid.iter().all(|(_, id, _)| *id == first.1), "every send of the muid answers its message");
+    let others: Vec<i64> = outcomes.iter().filter(|(n, _, _)| n % 3 != 0).map(|(_, id, _)| *id).collect();
+    assert_eq!(others.len(), 40);
+    assert!(outcomes.iter().filter(|(n, _, _)| n % 3 != 0).all(|(_, _, created)| *created));
+    let newest_with = |uid: &'static str| {
+        let store = store.clone();
+        let app = app.clone();
+        async move {
+            let key = confab_protocol::ids::ConversationKey::direct("ann", uid);
+            let row = store.conversation(&app, "ann", &key).await.unwrap().expect("the conversation exists");
+            row.last_message.expect("a last message").id.parse::<i64>().unwrap()
+        }
+    };
+    let newest = outcomes.iter().filter(|(_, _, created)| *created).map(|(n, id, _)| (n % 2, *id));
+    let (to_bob, to_cat): (Vec<_>, Vec<_>) = newest.partition(|(side, _)| *side == 0);
+    assert_eq!(newest_with("bob").await, to_bob.iter().map(|(_, id)| *id).max().unwrap());
+    assert_eq!(newest_with("cat").await, to_cat.iter().map(|(_, id)| *id).max().unwrap());
+    let listed = store
+        .conversations(&app, "bob", crate::store::PageRequest { per_page: 10, page: 1 })
+        .await
+        .unwrap();
+    assert_eq!(listed.1, 1, "bob has his conversation with ann, recorded for both of them");
+}

@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{insert_message, HookPresence};
+use super::messages::{insert_messages, HookPresence};
 use super::{announce, lock_message_log, Changes, Signals};
 use crate::store::{NewMessage, SendRefusal, StoreError, StoreResult};
 
@@ -175,12 +175,19 @@ async fn write(pool: &PgPool, jobs: &[(&str, &NewMessage)], signals: &Signals) -
     let mut results = Vec::with_capacity(jobs.len());
     let mut changes = Changes::default();
     let refusals = check_all(&mut tx, jobs).await.map_err(|e| Failure::of_send(e.into()))?;
-    for ((app_id, message), refusal) in jobs.iter().zip(refusals) {
+    let accepted: Vec<(&str, &NewMessage)> =
+        jobs.iter().zip(&refusals).filter(|(_, refusal)| refusal.is_none()).map(|(job, _)| *job).collect();
+    let mut inserted = match accepted.is_empty() {
+        true => Vec::new(),
+        false => insert_messages(&mut tx, &locked, &accepted, &mut presence).await.map_err(Failure::of_send)?,
+    }
+    .into_iter();
+    for refusal in refusals {
         if let Some(refusal) = refusal {
             results.push(Written::Refused(refusal));
             continue;
         }
-        let inserted = insert_message(&mut tx, &locked, app_id, message, &mut presence).await.map_err(Failure::of_send)?;
+        let Some(inserted) = inserted.next() else { return Err(Failure::Whole(StoreError::Closed)) };
         changes.messages |= inserted.created;
         changes.deliveries |= inserted.deliveries > 0;
         results.push(Written::Stored { id: inserted.id, created: inserted.created });
