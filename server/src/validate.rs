@@ -36,6 +36,10 @@ fn is_hidden_control(c: char) -> bool {
 
 /// Refuses `value` when it has more than `limit` characters.
 pub fn max_chars(field: &str, value: &str, limit: usize) -> Result<(), ApiError> {
+    // No store keeps a NUL in text (PostgreSQL refuses it): refused here, for the field, on every backend.
+    if value.contains('\0') {
+        return Err(ApiError::bad_field(field, "must not contain NUL characters"));
+    }
     match value.chars().count() > limit {
         true => Err(ApiError::over_limit(field, limit, "characters")),
         false => Ok(()),
@@ -127,6 +131,13 @@ mod tests {
         assert!(metadata("metadata", Some(&json!([1]))).is_err());
         let big = json!({"a": "x".repeat(MAX_METADATA_BYTES)});
         assert_eq!(metadata("metadata", Some(&big)).unwrap_err().code().as_str(), "ERR_BAD_REQUEST");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_field() {
+        assert_eq!(max_chars("statusMessage", "a\0b", 100).unwrap_err().to_string().contains("NUL"), true);
+        assert!(tags("tags", Some(&["ok".to_owned(), "bad\0".to_owned()])).is_err());
+        assert!(short_text("role", Some("agent")).is_ok());
     }
 
     #[test]

@@ -394,3 +394,21 @@ async fn limits_are_shared_so_more_nodes_do_not_multiply_them() {
         node.refused("POST", "/auth/guest", Creds::AuthKey, Some(guest.clone()), 429, "ERR_GUEST_LIMIT").await;
     }
 }
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_with_its_field_on_postgresql() {
+    let cluster = Cluster::start(1, &[]).await;
+    let node = cluster.node(0);
+    node.user("ann").await;
+    node.user("bob").await;
+    let body = json!({"receiver": "bob", "receiverType": "user", "type": "text", "data": {"text": "hi"}, "tags": ["ok", "bad\u{0}"]});
+    let error = node.refused("POST", "/messages", Creds::As("ann"), Some(body), 400, "ERR_BAD_REQUEST").await;
+    assert_eq!(error["details"]["field"], "tags[1]", "{error}");
+    let status = json!({"statusMessage": "away\u{0}"});
+    let error = node.refused("PUT", "/users/ann", Creds::Admin, Some(status), 400, "ERR_BAD_REQUEST").await;
+    assert_eq!(error["details"]["field"], "statusMessage", "{error}");
+    // Text in a message's data is JSON, where a NUL is an escape: it is kept as sent.
+    let body = json!({"receiver": "bob", "receiverType": "user", "type": "text", "data": {"text": "a\u{0}b"}});
+    let sent = node.ok("POST", "/messages", Creds::As("ann"), Some(body)).await;
+    assert_eq!(sent["data"]["data"]["text"], "a\u{0}b");
+}
