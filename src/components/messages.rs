@@ -157,10 +157,16 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     let t = chat.text;
     let message = &item.message;
     let mine = message.sender == chat.me.get_untracked().uid;
-    let sender = chat.names.with_untracked(|n| n.get(&message.sender).cloned()).unwrap_or_else(|| message.sender.clone());
+    let known = chat.names.with_untracked(|n| n.get(&message.sender).cloned());
+    let sender = known.clone().unwrap_or_else(|| message.sender.clone());
     let row = el("li", if mine { "message own" } else { "message other" });
     if message.receiver_type == ReceiverType::Group && !mine {
-        append(&row, &text_el("span", "sender", &sender));
+        let name = text_el("span", "sender", &sender);
+        if known.is_none() {
+            // Shown as the uid until the name is learned (see `message_log`).
+            let _ = name.set_attribute("data-uid", &message.sender);
+        }
+        append(&row, &name);
     } else {
         append(&row, &text_el("span", "sr-only", &format!("{}: ", if mine { t.you } else { &sender })));
     }
@@ -425,6 +431,20 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
 
     let line = typing_line.clone();
     effect(move || line.set_text_content(typing().as_deref()));
+    // A group's member names load beside its live messages: a row shown before its sender's name was known
+    // gets the name when it comes.
+    effect(move || {
+        chat.names.with(|names| {
+            let Ok(waiting) = list.query_selector_all(".sender[data-uid]") else { return };
+            for i in 0..waiting.length() {
+                let Some(span) = waiting.item(i).and_then(|node| node.dyn_into::<web_sys::Element>().ok()) else { continue };
+                if let Some(name) = span.get_attribute("data-uid").and_then(|uid| names.get(&uid).cloned()) {
+                    span.set_text_content(Some(&name));
+                    let _ = span.remove_attribute("data-uid");
+                }
+            }
+        });
+    });
     (scroller.unchecked_into(), typing_line)
 }
 

@@ -142,6 +142,29 @@ describe("groups", () => {
   });
 });
 
+describe("late names", () => {
+  test("a sender's name shows even when the group's members list comes after their message", async () => {
+    for (const [uid, name] of [["jon", "Jon Snow"], ["kim", "Kim Park"]]) await user(uid, name);
+    await rest(server, "POST", "/groups", { guid: "late", name: "Late names", type: "private", owner: "jon", members: { participants: ["kim"] } });
+    const page = await newPage(browser, { width: 900, height: 700 });
+    let release;
+    const held = new Promise((ok) => (release = ok));
+    await page.route("**/v3/groups/late/members*", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(pageURL("late-kim", { ...app, mode: "uid", uid: "kim", chatType: "group", defaultChatID: "late" }));
+    const frame = frameOf(page);
+    await frame.getByRole("heading", { name: "Late names" }).waitFor();
+    await rest(server, "POST", "/messages", { receiver: "late", receiverType: "group", type: "text", data: { text: "Before the names" } }, "jon");
+    await frame.getByRole("log").getByText("Before the names").waitFor();
+    release();
+    await frame.locator(".message.other .sender", { hasText: "Jon Snow" }).waitFor();
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  });
+});
+
 describe("offline", () => {
   test("a message written while offline is sent once when the connection is back", async () => {
     await user("kim", "Kim");
