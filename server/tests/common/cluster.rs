@@ -205,17 +205,21 @@ impl PrivatePostgres {
     }
 
     fn run(&self, tool: &str, args: &[&str]) {
-        let program = self.bin.join(tool);
-        let mut command = match is_root() {
-            true => {
-                let mut c = Command::new("runuser");
-                c.args(["-u", "postgres", "--"]).arg(&program);
-                c
-            }
-            false => Command::new(&program),
-        };
-        let out = command.args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+        let out = self.command(tool).args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
         assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `tool` of this PostgreSQL, run as the user it runs as (`postgres` when the tests run as root).
+    fn command(&self, tool: &str) -> Command {
+        let program = self.bin.join(tool);
+        match is_root() {
+            true => {
+                let mut command = Command::new("runuser");
+                command.args(["-u", "postgres", "--"]).arg(program);
+                command
+            }
+            false => Command::new(program),
+        }
     }
 
     /// A database URL on it.
@@ -239,12 +243,7 @@ impl PrivatePostgres {
 
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
-        let data = self.data();
-        let program = self.bin.join("pg_ctl");
-        let _ = match is_root() {
-            true => Command::new("runuser").args(["-u", "postgres", "--"]).arg(program).args(["-D", &data, "-m", "immediate", "stop"]).output(),
-            false => Command::new(program).args(["-D", &data, "-m", "immediate", "stop"]).output(),
-        };
+        let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "stop"]).output();
     }
 }
 

@@ -82,8 +82,7 @@ pub fn queue_message_sync(tx: &rusqlite::Transaction<'_>, app_id: &str, id: i64,
 
 /// Queues `message`'s deliveries (stored under `id`) on `conn`, inside the caller's transaction.
 pub async fn queue_message(conn: &mut SqliteConnection, app_id: &str, id: i64, message: &NewMessage) -> StoreResult<bool> {
-    let webhooks: Vec<(String, String)> = sqlx::query_as(WEBHOOK_TRIGGERS).bind(app_id).fetch_all(&mut *conn).await?;
-    let mut subscribers = Subscribers { webhooks: subscriptions(webhooks), ..Default::default() };
+    let mut subscribers = Subscribers { webhooks: webhook_subscriptions(conn, app_id).await?, ..Default::default() };
     if routing::may_reach_bots(message) {
         subscribers.sender_is_bot = sqlx::query_scalar(SENDER_IS_BOT).bind(app_id).bind(&message.sender).fetch_one(&mut *conn).await?;
         if !subscribers.sender_is_bot {
