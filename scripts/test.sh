@@ -21,6 +21,8 @@ cargo test --workspace --locked
 
 echo "== widget build" >&2
 bash scripts/build-widget.sh
+echo "== console build" >&2
+bash scripts/build-console.sh
 cargo build --locked -p confab-server
 
 echo "== size report" >&2

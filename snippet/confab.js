@@ -77,7 +77,8 @@ function check(raw) {
 // Loads the host module once; it takes over the widget through the context put on its script element.
 function load() {
   var x = widget;
-  if (x.s) return;
+  // Not before the launcher or the mount is in place (the variant is on its way).
+  if (x.s || !x.el) return;
   x.s = d.createElement("script");
   x.s.src = new URL("confab-host.js", scriptURL).href;
   x.s.confab = {
@@ -99,16 +100,13 @@ function act(name, a, b) {
   else widget.q.push([name, a, b]), load();
 }
 
-// The docked launcher, in its own Shadow DOM so the host page's CSS cannot reach it (nor it the page).
-function launch(c) {
-  var el = d.createElement("div"), side = c.dockedAlignment;
+// The docked launcher, in its own Shadow DOM so the host page's CSS cannot reach it (nor it the page). The
+// server renders it (its style and button) with the variant's side, colour, shape and icon.
+function launch(html) {
+  var el = d.createElement("div");
   el.setAttribute("data-confab", "launcher");
-  el.attachShadow({ mode: "open" }).innerHTML = "<style>:host{all:initial}" +
-    "button{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;" +
-    "background:#3757d4;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center}" +
-    "button:focus-visible{outline:3px solid #9db0ff;outline-offset:2px}</style>" +
-    '<button aria-label="Open chat"><svg viewBox="0 0 24 24" width="26"><path fill="#fff" d="M4 4h16v12H9l-5 4z"/></svg></button>';
-  var button = el.shadowRoot.firstChild.nextSibling;
+  el.attachShadow({ mode: "open" }).innerHTML = html;
+  var button = el.shadowRoot.lastChild;
   button.onpointerenter = button.onfocus = load;
   button.onclick = function () { act("toggle"); };
   d.body.appendChild(el);
@@ -124,6 +122,7 @@ function embed(c, el) {
   });
   io.observe(el);
   widget.io = io;
+  return el;
 }
 
 function guard(fn) {
@@ -131,20 +130,37 @@ function guard(fn) {
     try { return fn(a); } catch (e) { report(problem("FRAME_LOAD_FAILED", 0, "Confab failed: " + (e && e.message))); return false; }
   };
 }
+// The mount element of an embedded panel, or the problem with config.mount.
+function place(c, p) {
+  try { var el = d.querySelector(c.mount); } catch (e) { return p.push(invalid("mount", "is not a CSS selector")); }
+  if (!el) p.push(problem("CONFIG_MOUNT_NOT_FOUND", "mount", 'config.mount "' + c.mount + '" matches no element'));
+  return el;
+}
 function start(config) {
   if (widget) return report(problem("WIDGET_ALREADY_STARTED", 0, "Confab.start already ran; call Confab.logout() first")), false;
-  var r = check(config), c = r.config, p = r.problems, el = null;
-  if (!p.length && !c.isDocked) {
-    try { el = d.querySelector(c.mount); } catch (e) { p.push(invalid("mount", "is not a CSS selector")); }
-    if (!el && !p.length) p.push(problem("CONFIG_MOUNT_NOT_FOUND", "mount", 'config.mount "' + c.mount + '" matches no element'));
-  }
+  var r = check(config), c = r.config, p = r.problems, el = !p.length && !c.isDocked && place(c, p), x;
   if (p.length) return p.forEach(report), false;
-  widget = { c: c, q: [], apiOrigin: new URL(c.apiBase || scriptURL).origin };
-  if (el) widget.el = el, embed(c, el);
-  else widget.el = launch(c);
-  // A guest this device remembers has chatted before: the chat loads now, so the launcher can show
-  // their unread replies.
-  try { if (localStorage[GUEST + c.appID]) load(); } catch (e) {}
+  x = widget = { c: c, q: [], apiOrigin: new URL(c.apiBase || scriptURL).origin };
+  // The variant (its settings, and the launcher rendered with it) for variantID or the app's default, in
+  // one request; the launcher waits for it. The snippet's keys win over the variant's, and a page's own
+  // `variant` over the stored one (the console's preview).
+  fetch(x.apiOrigin + "/widget/launcher?appID=" + c.appID + (c.variantID ? "&variantID=" + c.variantID : "") + (config.dockedAlignment ? "&side=" + c.dockedAlignment : ""), { signal: AbortSignal.timeout(5e3) })
+    .then(function (a) { return a.json(); }).catch(Object).then(guard(function (j) {
+    if (widget != x) return;
+    if (j.unknownVariant) report(invalid("variantID", "names no variant of this app")), delete c.variantID;
+    c.variant = c.variant || j.settings;
+    if (config.isDocked == null && j.docked === false && c.mount) c.isDocked = false, el = place(c, p);
+    if (!config.theme && j.theme) c.theme = j.theme;
+    c.dockedAlignment = j.side || c.dockedAlignment;
+    if (!el && !j.html) p.push(problem("FRAME_LOAD_FAILED", 0, (j.error || {}).message || "the chat server could not be reached"));
+    if (p.length) return p.forEach(report), widget = null;
+    x.el = el ? embed(c, el) : launch(j.html);
+    // A guest this device remembers has chatted before: the chat loads now, so the launcher can show
+    // their unread replies.
+    try { if (localStorage[GUEST + c.appID]) load(); } catch (e) {}
+    // An openChat() or chatWithUser() while the variant came.
+    if (x.q.length) load();
+  }));
   return true;
 }
 function on(name, cb) {
@@ -165,7 +181,7 @@ function logout() {
   try { localStorage.removeItem(GUEST + x.c.appID); } catch (e) {}
   if (x.io) x.io.disconnect();
   if (x.h) x.h.destroy();
-  if (x.c.isDocked) x.el.remove(); else x.el.style.width = x.el.style.height = "";
+  if (!x.el) ; else if (x.c.isDocked) x.el.remove(); else x.el.style.width = x.el.style.height = "";
   emit("onLogout", {});
   return true;
 }

@@ -12,7 +12,8 @@ use crate::bridge::{console_error, HostBridge};
 use crate::chat::{Chat, Peer};
 use crate::components::dom::{replace_children, text_el};
 use crate::components::panel::panel;
-use crate::i18n::{catalog, Catalog};
+use crate::i18n::{entries, language_of, Catalog, ENGLISH};
+use confab_protocol::panel_variant::PanelVariant;
 use crate::net::http::{encode, Api};
 use confab_protocol::rest::groups::Group;
 use confab_protocol::rest::users::User;
@@ -162,19 +163,47 @@ fn report_to_host(chat: Chat, bridge: HostBridge) {
     });
 }
 
-/// Signs in and starts the chat; reports a refusal to the host.
+/// The visitor's strings: English, then the language's catalog file (fetched; English stays where it
+/// cannot be had), then the variant's texts for that language.
+async fn strings(api: &Api, config: &WidgetConfig, variant: &PanelVariant) -> &'static Catalog {
+    let tag = config.language.clone().unwrap_or_else(|| "en".into());
+    let language = language_of(Some(&tag));
+    let file = match language {
+        "en" => Vec::new(),
+        _ => match api.file(&format!("/widget/locales/{language}.json")).await {
+            Ok(json) => crate::net::json::string_entries(&json),
+            Err(e) => {
+                console_error(&format!("Confab: the {language} strings could not be loaded ({}); showing English", e.message()));
+                Vec::new()
+            }
+        },
+    };
+    let overrides: Vec<Vec<(String, String)>> = variant.texts_for(language, &tag).iter().map(entries).collect();
+    let mut layers: Vec<&[(String, String)]> = vec![&file];
+    layers.extend(overrides.iter().map(Vec::as_slice));
+    Catalog::build(&tag, &layers)
+}
+
+/// Loads the visitor's strings, signs in and starts the chat; reports a refusal to the host.
 fn start(
     config: WidgetConfig,
     guest_token: Option<String>,
-    text: &'static Catalog,
+    variant: PanelVariant,
+    text: StoredValue<&'static Catalog>,
     bridge: Option<HostBridge>,
     visible: StoredValue<bool>,
     asked: StoredValue<Option<(ReceiverType, String)>>,
     set_phase: WriteSignal<Phase>,
 ) {
-    set_phase.set(Phase::SigningIn);
     leptos::task::spawn_local(async move {
         let api = Api::here(&config.app_id);
+        let strings = strings(&api, &config, &variant).await;
+        text.set_value(strings);
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", strings.tag);
+            let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
+        }
+        set_phase.set(Phase::SigningIn);
         match session::sign_in(&api, &config, guest_token).await {
             Ok((signed_in, new_guest)) => {
                 let token = signed_in.auth_token.clone();
@@ -186,7 +215,7 @@ fn start(
                         }
                     }) as Box<dyn FnOnce()>
                 });
-                let chat = Chat::start(api, signed_in.auth_token, signed_in.user, text, remember);
+                let chat = Chat::start(api, signed_in.auth_token, signed_in.user, strings, variant.features, remember);
                 chat.visible.set(visible.get_value());
                 if let Some(bridge) = bridge.clone() {
                     report_to_host(chat, bridge);
@@ -218,7 +247,7 @@ pub fn mount() {
             message: "the chat frame must be embedded by the Confab loader".into(),
         }),
     });
-    let text = StoredValue::new(catalog(None));
+    let text = StoredValue::new(&ENGLISH);
     // Whether the panel is on screen: an embedded one always, a docked one when the loader says so.
     let initially_visible = StoredValue::new(false);
     // A conversation the host asked for before the chat was ready, opened once it is.
@@ -255,15 +284,13 @@ pub fn mount() {
             docked.set_value(config.is_docked);
             match config.problems(None).into_iter().next() {
                 None => {
-                    let strings = catalog(config.language.as_deref());
-                    text.set_value(strings);
+                    let variant = config.variant.as_ref().map(PanelVariant::read).unwrap_or_default();
+                    crate::look::apply(&variant);
                     if let Some(root) = document().document_element() {
-                        let _ = root.set_attribute("lang", strings.tag);
-                        let _ = root.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" });
                         apply_theme(&root, &config.theme);
                     }
                     initially_visible.set_value(!config.is_docked);
-                    start(config, guest_token, strings, Some(listener_bridge.clone()), initially_visible, asked, set_phase);
+                    start(config, guest_token, variant, text, Some(listener_bridge.clone()), initially_visible, asked, set_phase);
                 }
                 Some(problem) => {
                     console_error(&format!("Confab: {}", problem.message));

@@ -21,6 +21,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::i18n::Catalog;
+use confab_protocol::panel_variant::PanelFeatures;
 use crate::net::http::{encode, Api};
 use crate::net::socket::{Socket, SocketEvent};
 
@@ -204,6 +205,8 @@ pub struct Chat {
     pub received: RwSignal<Option<Message>>,
     /// The strings.
     pub text: &'static Catalog,
+    /// What the variant turns on.
+    pub features: PanelFeatures,
     session: StoredValue<Rc<RefCell<Session>>, LocalStorage>,
 }
 
@@ -219,7 +222,7 @@ impl Chat {
     /// The chat of `me`, signed in with `token` on `api`. The realtime socket connects once the first
     /// conversation list is in (see [`Self::load_conversations`]). `on_first_send` runs once, after the
     /// first message the visitor sent was stored.
-    pub fn start(api: Api, token: String, me: User, text: &'static Catalog, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
+    pub fn start(api: Api, token: String, me: User, text: &'static Catalog, features: PanelFeatures, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
         let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send, list_loads: 0 };
         let chat = Self {
             me: RwSignal::new(me),
@@ -235,6 +238,7 @@ impl Chat {
             visible: RwSignal::new(true),
             received: RwSignal::new(None),
             text,
+            features,
             session: StoredValue::new_local(Rc::new(RefCell::new(session))),
         };
         chat
@@ -506,7 +510,7 @@ impl Chat {
 
     /// Tells the other side the visitor started or stopped typing.
     pub fn typing(&self, started: bool) {
-        let Some(peer) = self.active.get_untracked() else { return };
+        let Some(peer) = self.active.get_untracked().filter(|_| self.features.typing) else { return };
         let state = if started { TypingState::Started } else { TypingState::Ended };
         self.send_frame(&ClientFrame::Typing { receiver: peer.id, receiver_type: peer.kind, state });
     }
@@ -594,7 +598,7 @@ impl Chat {
                     ReceiverType::User => direct_conversation_id(&sender, &receiver),
                     ReceiverType::Group => group_conversation_id(&receiver),
                 };
-                if sender == me {
+                if sender == me || !self.features.typing {
                     return;
                 }
                 self.typists.update(|list| {

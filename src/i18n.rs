@@ -1,227 +1,216 @@
 //! Every string the panel shows, per language. `language` in the config picks a catalog by its language
-//! subtag (`de-AT` → German); anything unknown falls back to `en-US`. Right-to-left languages set the
-//! panel's direction.
+//! subtag (`de-AT` → German); anything unknown falls back to English. English is built in; every other
+//! language is a JSON file (`src/locales/<tag>.json`, served at `/widget/locales/<tag>.json`) that only a
+//! visitor who uses that language downloads. A variant's `texts` override any string per language.
+//! Plural forms follow `Intl.PluralRules`, numbers and dates `Intl` in the visitor's language;
+//! right-to-left languages set the panel's direction.
 
-/// The panel's strings in one language.
-#[derive(Debug)]
-pub struct Catalog {
-    /// BCP 47 tag.
-    pub tag: &'static str,
-    /// Written right to left.
-    pub rtl: bool,
-    /// The "chat" string.
-    pub chat: &'static str,
-    /// The "conversations" string.
-    pub conversations: &'static str,
-    /// The "new_conversation" string.
-    pub new_conversation: &'static str,
-    /// The "back" string.
-    pub back: &'static str,
-    /// The "close_chat" string.
-    pub close_chat: &'static str,
-    /// The "message" string.
-    pub message: &'static str,
-    /// The "send" string.
-    pub send: &'static str,
-    /// The "placeholder" string.
-    pub placeholder: &'static str,
-    /// The "loading" string.
-    pub loading: &'static str,
-    /// The "signing_in" string.
-    pub signing_in: &'static str,
-    /// The "sign_in_failed" string.
-    pub sign_in_failed: &'static str,
-    /// The "no_conversations" string.
-    pub no_conversations: &'static str,
-    /// The "users" string.
-    pub users: &'static str,
-    /// The "groups" string.
-    pub groups: &'static str,
-    /// The "offline" string.
-    pub offline: &'static str,
-    /// The "back_online" string.
-    pub back_online: &'static str,
-    /// `{name}` is replaced.
-    pub typing: &'static str,
-    pub sending: &'static str,
-    pub sent: &'static str,
-    pub delivered: &'static str,
-    pub read: &'static str,
-    pub not_sent: &'static str,
-    pub retry: &'static str,
-    pub deleted: &'static str,
-    pub edited: &'static str,
-    pub today: &'static str,
-    pub yesterday: &'static str,
-    pub you: &'static str,
-    pub online: &'static str,
-    pub unread: &'static str,
-    pub cannot_send: &'static str,
-    /// Why a group's non-member cannot write.
-    pub members_only: &'static str,
-    /// Why the visitor cannot write to a user who blocked them (or whom they blocked).
-    pub blocked: &'static str,
-    /// `{name}` joined.
-    pub joined: &'static str,
-    pub left: &'static str,
-    pub added: &'static str,
-    pub kicked: &'static str,
-    pub banned: &'static str,
-    pub unbanned: &'static str,
-    pub scope_changed: &'static str,
+/// The languages with a catalog, by their tag (the file name under `src/locales/`).
+pub const LANGUAGES: &[&str] = &["en", "de", "fr", "es", "pt", "ru", "ar", "he", "ja", "zh", "hi", "ko"];
+/// The languages written right to left.
+const RIGHT_TO_LEFT: &[&str] = &["ar", "he"];
+
+/// Declares [`Catalog`] with one `&'static str` field per key, the English values, and [`Catalog::set`].
+macro_rules! catalog {
+    ($($(#[doc = $doc:literal])* $key:ident: $english:literal,)*) => {
+        /// The panel's strings in one language.
+        #[derive(Debug, Clone)]
+        pub struct Catalog {
+            /// The BCP 47 tag of the visitor's language (`Intl` formats with it).
+            pub tag: &'static str,
+            /// Written right to left.
+            pub rtl: bool,
+            /// Plural forms by key and CLDR category (`unread_count_one`).
+            plurals: &'static [(&'static str, &'static str)],
+            $($(#[doc = $doc])* pub $key: &'static str,)*
+        }
+
+        /// English: built in, and the fallback for every missing string.
+        pub const ENGLISH: Catalog = Catalog { tag: "en", rtl: false, plurals: ENGLISH_PLURALS, $($key: $english,)* };
+
+        impl Catalog {
+            /// Replaces the string `key`; `false` when no string has that name.
+            fn set(&mut self, key: &str, value: &'static str) -> bool {
+                match key {
+                    $(stringify!($key) => self.$key = value,)*
+                    _ => return false,
+                }
+                true
+            }
+        }
+    };
 }
 
-/// English (United States): the fallback.
-pub const EN_US: Catalog = Catalog {
-    tag: "en-US",
-    rtl: false,
+catalog! {
+    /// The "chat" string.
     chat: "Chat",
+    /// The "conversations" string.
     conversations: "Conversations",
+    /// The "new_conversation" string.
     new_conversation: "New conversation",
+    /// The "back" string.
     back: "Back to conversations",
+    /// The "close_chat" string.
     close_chat: "Close chat",
+    /// The "message" string.
     message: "Message",
+    /// The "send" string.
     send: "Send",
+    /// The composer's placeholder.
     placeholder: "Write a message…",
+    /// The "loading" string.
     loading: "Loading…",
+    /// The "signing_in" string.
     signing_in: "Signing in…",
+    /// The "sign_in_failed" string.
     sign_in_failed: "Could not sign in",
+    /// The "no_conversations" string.
     no_conversations: "No conversations yet.",
+    /// The "users" string.
     users: "People",
+    /// The "groups" string.
     groups: "Groups",
+    /// The "offline" string.
     offline: "Connection lost. Reconnecting…",
+    /// The "back_online" string.
     back_online: "Connected again.",
+    /// `{name}` is typing.
     typing: "{name} is typing…",
+    /// The "sending" string.
     sending: "Sending",
+    /// The "sent" string.
     sent: "Sent",
+    /// The "delivered" string.
     delivered: "Delivered",
+    /// The "read" string.
     read: "Read",
+    /// The "not_sent" string.
     not_sent: "Not sent",
+    /// The "retry" string.
     retry: "Retry",
+    /// The "deleted" string.
     deleted: "This message was deleted.",
+    /// The "edited" string.
     edited: "edited",
+    /// The "today" string.
     today: "Today",
+    /// The "yesterday" string.
     yesterday: "Yesterday",
+    /// The "you" string.
     you: "You",
+    /// The "online" string.
     online: "online",
-    unread: "unread",
+    /// The "cannot_send" string.
     cannot_send: "You cannot send messages here",
+    /// Why a group's non-member cannot write.
     members_only: "Only members of this group can write here",
+    /// Why the visitor cannot write to a user who blocked them (or whom they blocked).
     blocked: "You cannot message this user",
+    /// `{name}` joined.
     joined: "{name} joined",
+    /// The "left" string.
     left: "{name} left",
+    /// The "added" string.
     added: "{name} was added",
+    /// The "kicked" string.
     kicked: "{name} was removed",
+    /// The "banned" string.
     banned: "{name} was banned",
+    /// The "unbanned" string.
     unbanned: "{name} was unbanned",
+    /// The "scope_changed" string.
     scope_changed: "{name}'s role changed",
-};
+    /// The panel's title.
+    title: "Chat",
+    /// Shown in a conversation before its first message.
+    welcome: "No messages yet. Say hello!",
+}
 
-/// German.
-pub const DE_DE: Catalog = Catalog {
-    tag: "de-DE",
-    rtl: false,
-    chat: "Chat",
-    conversations: "Unterhaltungen",
-    new_conversation: "Neue Unterhaltung",
-    back: "Zurück zu den Unterhaltungen",
-    close_chat: "Chat schließen",
-    message: "Nachricht",
-    send: "Senden",
-    placeholder: "Nachricht schreiben…",
-    loading: "Wird geladen…",
-    signing_in: "Anmeldung…",
-    sign_in_failed: "Anmeldung fehlgeschlagen",
-    no_conversations: "Noch keine Unterhaltungen.",
-    users: "Personen",
-    groups: "Gruppen",
-    offline: "Verbindung unterbrochen. Neuer Versuch…",
-    back_online: "Wieder verbunden.",
-    typing: "{name} schreibt…",
-    sending: "Wird gesendet",
-    sent: "Gesendet",
-    delivered: "Zugestellt",
-    read: "Gelesen",
-    not_sent: "Nicht gesendet",
-    retry: "Erneut senden",
-    deleted: "Diese Nachricht wurde gelöscht.",
-    edited: "bearbeitet",
-    today: "Heute",
-    yesterday: "Gestern",
-    you: "Du",
-    online: "online",
-    unread: "ungelesen",
-    cannot_send: "Du kannst hier keine Nachrichten senden",
-    members_only: "Nur Mitglieder dieser Gruppe können hier schreiben",
-    blocked: "Du kannst diesem Nutzer nicht schreiben",
-    joined: "{name} ist beigetreten",
-    left: "{name} hat die Gruppe verlassen",
-    added: "{name} wurde hinzugefügt",
-    kicked: "{name} wurde entfernt",
-    banned: "{name} wurde gesperrt",
-    unbanned: "{name} wurde entsperrt",
-    scope_changed: "Die Rolle von {name} wurde geändert",
-};
+/// English plural forms.
+const ENGLISH_PLURALS: &[(&str, &str)] = &[("unread_count_one", "{count} unread message"), ("unread_count_other", "{count} unread messages")];
 
-/// Arabic (right to left).
-pub const AR: Catalog = Catalog {
-    tag: "ar",
-    rtl: true,
-    chat: "الدردشة",
-    conversations: "المحادثات",
-    new_conversation: "محادثة جديدة",
-    back: "العودة إلى المحادثات",
-    close_chat: "إغلاق الدردشة",
-    message: "رسالة",
-    send: "إرسال",
-    placeholder: "اكتب رسالة…",
-    loading: "جارٍ التحميل…",
-    signing_in: "جارٍ تسجيل الدخول…",
-    sign_in_failed: "تعذّر تسجيل الدخول",
-    no_conversations: "لا توجد محادثات بعد.",
-    users: "الأشخاص",
-    groups: "المجموعات",
-    offline: "انقطع الاتصال. جارٍ إعادة المحاولة…",
-    back_online: "تمت إعادة الاتصال.",
-    typing: "{name} يكتب…",
-    sending: "جارٍ الإرسال",
-    sent: "أُرسلت",
-    delivered: "وصلت",
-    read: "قُرئت",
-    not_sent: "لم تُرسل",
-    retry: "إعادة المحاولة",
-    deleted: "حُذفت هذه الرسالة.",
-    edited: "معدّلة",
-    today: "اليوم",
-    yesterday: "أمس",
-    you: "أنت",
-    online: "متصل",
-    unread: "غير مقروءة",
-    cannot_send: "لا يمكنك إرسال رسائل هنا",
-    members_only: "يمكن لأعضاء هذه المجموعة فقط الكتابة هنا",
-    blocked: "لا يمكنك مراسلة هذا المستخدم",
-    joined: "انضم {name}",
-    left: "غادر {name}",
-    added: "أُضيف {name}",
-    kicked: "أُزيل {name}",
-    banned: "حُظر {name}",
-    unbanned: "أُلغي حظر {name}",
-    scope_changed: "تغيّر دور {name}",
-};
+/// The catalog language for `language` (a BCP 47 tag): its primary subtag when Confab has that language.
+pub fn language_of(language: Option<&str>) -> &'static str {
+    let primary = language.and_then(|tag| tag.split(['-', '_']).next()).unwrap_or_default().to_ascii_lowercase();
+    LANGUAGES.iter().copied().find(|l| *l == primary).unwrap_or("en")
+}
 
-/// Every catalog.
-pub const CATALOGS: [&Catalog; 3] = [&EN_US, &DE_DE, &AR];
+/// Whether `language` (a catalog language) is written right to left.
+pub fn is_rtl(language: &str) -> bool {
+    RIGHT_TO_LEFT.contains(&language)
+}
 
-/// The catalog for `language` (a BCP 47 tag), by exact tag, then by language subtag, else `en-US`.
-pub fn catalog(language: Option<&str>) -> &'static Catalog {
-    let Some(wanted) = language.map(str::to_ascii_lowercase) else { return &EN_US };
-    let primary = wanted.split(['-', '_']).next().unwrap_or_default().to_owned();
-    CATALOGS
-        .iter()
-        .find(|c| c.tag.eq_ignore_ascii_case(&wanted))
-        .or_else(|| CATALOGS.iter().find(|c| c.tag.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(&primary))))
-        .copied()
-        .unwrap_or(&EN_US)
+/// Text that lives as long as the frame: catalogs are built once per page.
+fn forever(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+impl Catalog {
+    /// English with the strings of `entries` (a catalog file, then a variant's overrides for this language)
+    /// in place, for the visitor's `tag`. Unknown keys are ignored, plural forms are kept whole.
+    pub fn build(tag: &str, layers: &[&[(String, String)]]) -> &'static Catalog {
+        let mut catalog = ENGLISH;
+        catalog.tag = forever(tag.to_owned());
+        catalog.rtl = is_rtl(language_of(Some(tag)));
+        let mut plurals: Vec<(&'static str, &'static str)> = ENGLISH_PLURALS.to_vec();
+        for entries in layers {
+            // A language that has its own plural forms drops English's (its categories differ).
+            if entries.iter().any(|(k, _)| k.starts_with("unread_count_")) {
+                plurals.retain(|(k, _)| !k.starts_with("unread_count_"));
+            }
+            for (key, value) in entries.iter() {
+                let value = forever(value.clone());
+                if !catalog.set(key, value) && key.contains('_') {
+                    plurals.retain(|(k, _)| k != key);
+                    plurals.push((forever(key.clone()), value));
+                }
+            }
+        }
+        catalog.plurals = Box::leak(plurals.into_boxed_slice());
+        Box::leak(Box::new(catalog))
+    }
+
+    /// The plural form of `key` for `count` (`Intl.PluralRules` picks the category; `other` when the
+    /// catalog lacks it), with `{count}` written as the language writes numbers.
+    pub fn plural(&self, key: &str, count: u64) -> String {
+        let category = plural_category(self.tag, count);
+        let form = |category: &str| self.plurals.iter().find(|(k, _)| k.strip_prefix(key).and_then(|rest| rest.strip_prefix('_')) == Some(category)).map(|(_, v)| *v);
+        let template = form(&category).or_else(|| form("other")).unwrap_or("{count}");
+        template.replace("{count}", &format_number(self.tag, count))
+    }
+}
+
+/// The CLDR plural category of `count` in `tag`.
+#[cfg(target_arch = "wasm32")]
+fn plural_category(tag: &str, count: u64) -> String {
+    let locales = js_sys::Array::of1(&tag.into());
+    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+    rules.select(count as f64).into()
+}
+
+/// The CLDR plural category of `count` in `tag` (English's rule off the browser, for tests).
+#[cfg(not(target_arch = "wasm32"))]
+fn plural_category(_tag: &str, count: u64) -> String {
+    if count == 1 { "one" } else { "other" }.to_owned()
+}
+
+/// `count` in the digits of `tag`.
+#[cfg(target_arch = "wasm32")]
+fn format_number(tag: &str, count: u64) -> String {
+    let locales = js_sys::Array::of1(&tag.into());
+    let format = js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new());
+    format.format().call1(&format, &(count as f64).into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| count.to_string())
+}
+
+/// `count` in Western digits (off the browser, for tests).
+#[cfg(not(target_arch = "wasm32"))]
+fn format_number(_tag: &str, count: u64) -> String {
+    count.to_string()
+}
+
+/// The entries of a catalog file or of a variant's texts for one language: string values only.
+pub fn entries(json: &serde_json::Value) -> Vec<(String, String)> {
+    json.as_object().map_or_else(Vec::new, |map| map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
 }
 
 /// `template` with `{name}` replaced.
@@ -233,12 +222,61 @@ pub fn fill(template: &str, name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     #[test]
     fn languages_fall_back_by_subtag_then_to_english() {
-        assert_eq!(catalog(Some("de-AT")).tag, "de-DE");
-        assert_eq!(catalog(Some("AR-EG")).tag, "ar");
-        assert!(catalog(Some("ar")).rtl);
-        assert_eq!(catalog(Some("xx")).tag, "en-US");
-        assert_eq!(catalog(None).tag, "en-US");
+        assert_eq!(language_of(Some("de-AT")), "de");
+        assert_eq!(language_of(Some("AR-EG")), "ar");
+        assert_eq!(language_of(Some("zh_Hans_CN")), "zh");
+        assert!(is_rtl("ar") && is_rtl("he") && !is_rtl("ja"));
+        assert_eq!(language_of(Some("xx")), "en");
+        assert_eq!(language_of(None), "en");
+    }
+
+    #[test]
+    fn later_layers_win_and_missing_strings_stay_english() {
+        let file = pairs(&[("send", "Senden"), ("title", "Chat"), ("nonsense", "x")]);
+        let variant = pairs(&[("title", "Hilfe")]);
+        let catalog = Catalog::build("de-AT", &[&file, &variant]);
+        assert_eq!((catalog.send, catalog.title, catalog.retry), ("Senden", "Hilfe", "Retry"));
+        assert_eq!(catalog.tag, "de-AT");
+        assert!(!catalog.rtl && Catalog::build("he", &[]).rtl);
+    }
+
+    #[test]
+    fn plurals_pick_the_category_and_fall_back_to_other() {
+        assert_eq!(ENGLISH.plural("unread_count", 1), "1 unread message");
+        assert_eq!(ENGLISH.plural("unread_count", 3), "3 unread messages");
+        let japanese = Catalog::build("ja", &[&pairs(&[("unread_count_other", "未読 {count} 件")])]);
+        assert_eq!(japanese.plural("unread_count", 1), "未読 1 件");
+    }
+
+    /// Every catalog file has every English key, and placeholders survive translation.
+    #[test]
+    fn catalog_files_are_complete() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/locales");
+        let english: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}/en.json")).unwrap()).unwrap();
+        for language in LANGUAGES {
+            let text = std::fs::read_to_string(format!("{dir}/{language}.json")).unwrap_or_else(|e| panic!("{language}.json: {e}"));
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{language}.json: {e}"));
+            let mut catalog = ENGLISH;
+            for (key, value) in english.as_object().unwrap() {
+                let Some(plural_base) = key.strip_suffix("_other").filter(|_| key.starts_with("unread_count")) else {
+                    if key.starts_with("unread_count") {
+                        continue;
+                    }
+                    let translated = json.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("{language}.json lacks {key}"));
+                    for placeholder in ["{name}", "{count}"] {
+                        assert_eq!(value.as_str().unwrap().contains(placeholder), translated.contains(placeholder), "{language}.json {key}: {placeholder}");
+                    }
+                    assert!(catalog.set(key, "x"), "en.json has {key}, which the catalog lacks");
+                    continue;
+                };
+                assert!(json.get(format!("{plural_base}_other")).is_some(), "{language}.json lacks {plural_base}_other");
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ mod bridge;
 mod chat;
 mod components;
 mod i18n;
+mod look;
 mod net;
 mod session;
 

@@ -22,16 +22,16 @@ pub async fn sign_in(api: &Api, config: &WidgetConfig, remembered: Option<String
     let key = Credential::AuthKey(config.auth_key.clone().unwrap_or_default());
     match config.mode.as_str() {
         "uid" => {
-            let body = UidSignIn { uid: config.uid.clone().unwrap_or_default(), user_hash: config.user_hash.clone(), user: profile(config) };
+            let body = UidSignIn { uid: config.uid.clone().unwrap_or_default(), user_hash: config.user_hash.clone(), user: profile(config), variant_id: config.variant_id.clone() };
             Ok((api.call::<Data<Session>>("POST", "/auth/uid", &key, json_body(&body)).await?.data, false))
         }
         "authToken" => {
-            let body = TokenSignIn { auth_token: config.auth_token.clone().unwrap_or_default() };
+            let body = TokenSignIn { auth_token: config.auth_token.clone().unwrap_or_default(), variant_id: config.variant_id.clone() };
             Ok((api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, json_body(&body)).await?.data, false))
         }
         _ => {
             if let Some(token) = remembered.filter(|t| !t.is_empty()) {
-                let body = TokenSignIn { auth_token: token };
+                let body = TokenSignIn { auth_token: token, variant_id: config.variant_id.clone() };
                 match api.call::<Data<Session>>("POST", "/auth/token", &Credential::None, json_body(&body)).await {
                     Ok(session) => return Ok((session.data, false)),
                     // Revoked or deleted: a new guest, remembered in its place once they write.
@@ -39,7 +39,7 @@ pub async fn sign_in(api: &Api, config: &WidgetConfig, remembered: Option<String
                     Err(other) => return Err(other),
                 }
             }
-            let body = GuestSignIn { user: profile(config) };
+            let body = GuestSignIn { user: profile(config), variant_id: config.variant_id.clone() };
             Ok((api.call::<Data<Session>>("POST", "/auth/guest", &key, json_body(&body)).await?.data, true))
         }
     }

@@ -92,6 +92,29 @@ wire_enum! {
         ErrStoreUnavailable = "ERR_STORE_UNAVAILABLE",
         /// Something failed inside the server; the details are in its log, never in the response.
         ErrInternal = "ERR_INTERNAL",
+        /// Console sign-in: the email or the password is wrong (the same answer for both).
+        ErrBadCredentials = "ERR_BAD_CREDENTIALS",
+        /// Console: no valid session cookie (never signed in, signed out, or expired).
+        ErrNotSignedIn = "ERR_NOT_SIGNED_IN",
+        /// Console: a non-GET call without the session's `x-csrf-token` header, or with another value.
+        ErrCsrf = "ERR_CSRF",
+        /// Console: the password is a one-time one; change it (`POST /console/api/password`) first.
+        ErrPasswordChangeRequired = "ERR_PASSWORD_CHANGE_REQUIRED",
+        /// Console sign-in: too many attempts for this email or from this client address; retry after the
+        /// `Retry-After` header's seconds.
+        ErrRateLimited = "ERR_RATE_LIMITED",
+        /// Console: no key with this id in the app.
+        ErrKeyNotFound = "ERR_KEY_NOT_FOUND",
+        /// No variant with this id in the app (`details.field` names the field that named it).
+        ErrVariantNotFound = "ERR_VARIANT_NOT_FOUND",
+        /// A variant with this id exists already (variant ids are unique on the server, across apps).
+        ErrVariantAlreadyExists = "ERR_VARIANT_ALREADY_EXISTS",
+        /// The app has as many variants as it may (`details.limit`).
+        ErrVariantLimitReached = "ERR_VARIANT_LIMIT_REACHED",
+        /// `GET /v1/builders/{variantID}`: no such variant (the widget then asks for the app's list).
+        ErrBuilderNotFound = "ERR_BUILDER_NOT_FOUND",
+        /// The session's variant turns this feature off; `details.field` names its switch (or the frame).
+        ErrFeatureDisabled = "ERR_FEATURE_DISABLED",
     }
 }
 

@@ -305,6 +305,7 @@ impl Decode for WidgetConfig {
             is_docked: flag_or_true(json, "isDocked")?,
             docked_alignment: text_or(json, "dockedAlignment", DEFAULT_DOCKED_ALIGNMENT)?,
             variant_id: field(json, "variantID")?,
+            variant: json.field("variant").map(|v| v.to_value()),
             chat_type: field(json, "chatType")?,
             default_chat_id: field(json, "defaultChatID")?,
             auto_open_first_item: flag_or_true(json, "autoOpenFirstItem")?,

@@ -42,6 +42,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("isDocked", KeyKind::Boolean),
     ("dockedAlignment", KeyKind::String),
     ("variantID", KeyKind::String),
+    ("variant", KeyKind::Object),
     ("chatType", KeyKind::String),
     ("defaultChatID", KeyKind::String),
     ("autoOpenFirstItem", KeyKind::Boolean),
@@ -209,6 +210,10 @@ pub struct WidgetConfig {
     /// A saved widget configuration on the server.
     #[serde(rename = "variantID", default, skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<String>,
+    /// The variant's settings (the builder shape, see `panel_variant`): what the loader fetched for
+    /// `variantID` (or the app's default), or an object the page gives itself (the console's preview).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<serde_json::Value>,
     /// `user` or `group`: what `defaultChatID` names.
     #[serde(rename = "chatType", default, skip_serializing_if = "Option::is_none")]
     pub chat_type: Option<String>,

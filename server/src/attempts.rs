@@ -1,5 +1,5 @@
-//! Abuse limits: wrong group-password guesses (per user and group, and per group), and the users a session
-//! adds to groups a day.
+//! Abuse limits: wrong group-password guesses (per user and group, and per group), wrong console sign-ins
+//! (per email, and per client address), and the users a session adds to groups a day.
 //!
 //! Both are sliding windows: a guess or an add counts until its window has passed since it was made, so
 //! there is no edge (midnight, the quarter hour) at which a fresh allowance starts. They count through the
@@ -21,6 +21,12 @@ pub const GUESSES_PER_USER_AND_GROUP: usize = 5;
 pub const GUESSES_PER_GROUP: usize = 50;
 /// How long a wrong password guess counts: 15 minutes.
 pub const GUESS_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Wrong console sign-ins one email may have per [`GUESS_WINDOW`]; then every sign-in with it is refused
+/// (429, even with the right password) until the oldest leaves the window.
+pub const SIGN_INS_PER_EMAIL: usize = 5;
+/// Wrong console sign-ins one client address (IPv6: its /64) may make per [`GUESS_WINDOW`], whatever the
+/// emails: what stops trying one password on many emails.
+pub const SIGN_INS_PER_ADDRESS: usize = 20;
 /// How long a user added to a group counts against the adding session's daily allowance
 /// (`Settings::group_adds_per_day`): a rolling 24 hours, not a calendar day.
 pub const ADD_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -83,6 +89,26 @@ impl Attempts {
             Some(entry) if admitted.granted > 0 => {
                 let [user, group] = windows;
                 Ok(Guess { windows: [user.key, group.key], entry })
+            }
+            _ => Err(admitted.waits.iter().copied().max().unwrap_or(GUESS_WINDOW.as_secs()).max(1)),
+        }
+    }
+
+    /// Starts a console sign-in with `email_key` (the email in lower case) from `client`: `Err(seconds)` when
+    /// the email or the address has used up its wrong sign-ins, else the guess, counted as wrong until
+    /// [`forgive`](Self::forgive)n. These keys have no app: a console owner is the server's.
+    pub async fn begin_sign_in(&self, email_key: &str, client: std::net::IpAddr) -> Result<Guess, u64> {
+        let client = crate::client_addr::limit_key(client).to_string();
+        let windows = [
+            Window { key: key("console-sign-ins-per-email", &[email_key]), limit: SIGN_INS_PER_EMAIL as u32 },
+            Window { key: key("console-sign-ins-per-address", &[&client]), limit: SIGN_INS_PER_ADDRESS as u32 },
+        ];
+        let request = Admit { windows: &windows, span: GUESS_WINDOW, wanted: 1, partial: false, unit: true };
+        let admitted = self.counts.admit(request).await;
+        match admitted.entry {
+            Some(entry) if admitted.granted > 0 => {
+                let [email, address] = windows;
+                Ok(Guess { windows: [email.key, address.key], entry })
             }
             _ => Err(admitted.waits.iter().copied().max().unwrap_or(GUESS_WINDOW.as_secs()).max(1)),
         }
@@ -199,6 +225,27 @@ mod tests {
         let counts = Arc::new(MemoryCounts::with_manual_clock());
         let clock = counts.clone();
         (counts, move |by| clock.advance(by))
+    }
+
+    #[tokio::test]
+    async fn wrong_sign_ins_run_out_per_email_and_per_address() {
+        let limits = Attempts::default();
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        for _ in 0..SIGN_INS_PER_EMAIL {
+            let _wrong = limits.begin_sign_in("owner@example.com", ip("203.0.113.7")).await.unwrap();
+        }
+        let wait = limits.begin_sign_in("owner@example.com", ip("198.51.100.1")).await.unwrap_err();
+        assert!(wait > 0 && wait <= GUESS_WINDOW.as_secs(), "{wait}");
+        // Right sign-ins do not count.
+        for _ in 0..3 * SIGN_INS_PER_ADDRESS {
+            limits.forgive(limits.begin_sign_in("other@example.com", ip("198.51.100.1")).await.unwrap()).await;
+        }
+        // One address trying many emails runs out too (an IPv6 client by its /64).
+        for i in 0..SIGN_INS_PER_ADDRESS {
+            let _wrong = limits.begin_sign_in(&format!("u{i}@example.com"), ip(&format!("2001:db8::{i:x}"))).await.unwrap();
+        }
+        assert!(limits.begin_sign_in("fresh@example.com", ip("2001:db8::ffff")).await.is_err());
+        limits.forgive(limits.begin_sign_in("fresh@example.com", ip("2001:db9::1")).await.unwrap()).await;
     }
 
     #[tokio::test]

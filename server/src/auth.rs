@@ -55,6 +55,8 @@ pub struct Caller {
     pub app: Arc<App>,
     /// What the credential allows.
     pub principal: Principal,
+    /// The widget variant a session signed in with (`None`: the app's default, or not a session).
+    pub variant_id: Option<String>,
 }
 
 impl Caller {
@@ -112,6 +114,11 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Only the console's pass-through inserts a grant, after checking the owner's session; no header
+        // can make one.
+        if let Some(grant) = parts.extensions.get::<crate::console::ConsoleGrant>().cloned() {
+            return console_caller(parts, state, &grant).await;
+        }
         let headers = &parts.headers;
         let app_id = header(headers, "appid").ok_or_else(|| {
             ApiError::unauthorized(ApiErrorCode::ErrAppNotFound, "send the app's id in the appid header").with_field("appid")
@@ -120,6 +127,7 @@ impl FromRequestParts<AppState> for Caller {
             ApiError::unauthorized(ApiErrorCode::ErrAppNotFound, format!("no app with id {app_id}")).with_field("appid")
         })?;
         let key = header(headers, "apikey").or_else(|| header(headers, "authkey"));
+        let mut variant_id = None;
         let (principal, credential) = if let Some(key) = key {
             let hash = key_hash(key);
             let record = state.credentials.key(state.store.as_ref(), &hash).await?;
@@ -141,6 +149,7 @@ impl FromRequestParts<AppState> for Caller {
             if owner.deactivated {
                 return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
             }
+            variant_id = owner.variant_id;
             (Principal::User(owner.uid), hash)
         } else {
             return Err(ApiError::unauthorized(
@@ -150,24 +159,39 @@ impl FromRequestParts<AppState> for Caller {
             .with_field("apikey"));
         };
         check_rate_limit(parts, state, &app.app_id, &principal, &credential).await?;
-        let principal = match (principal, header(headers, "onbehalfof")) {
-            (Principal::Admin { .. }, Some(uid)) => {
-                let uid = validate::id("onBehalfOf", uid)?;
-                match state.credentials.user_state(state.store.as_ref(), &app.app_id, &uid).await? {
-                    UserState::Missing => return Err(ApiError::uid_not_found(&uid).with_field("onBehalfOf")),
-                    UserState::Deactivated => {
-                        return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"))
-                    }
-                    UserState::Active => Principal::Admin { on_behalf_of: Some(uid) },
-                }
-            }
-            (Principal::User(me), Some(uid)) if !uid.eq_ignore_ascii_case(&me) => {
-                return Err(no_access("a session acts only as its own user; onBehalfOf needs the REST API key"))
-            }
-            (principal, _) => principal,
-        };
-        Ok(Caller { app, principal })
+        let principal = on_behalf_of(headers, state, &app.app_id, principal).await?;
+        Ok(Caller { app, principal, variant_id })
     }
+}
+
+/// `principal` after the `onBehalfOf` header: the REST API key acts as the (active) user it names; a
+/// session may name only its own user.
+async fn on_behalf_of(headers: &HeaderMap, state: &AppState, app_id: &str, principal: Principal) -> ApiResult<Principal> {
+    Ok(match (principal, header(headers, "onbehalfof")) {
+        (Principal::Admin { .. }, Some(uid)) => {
+            let uid = validate::id("onBehalfOf", uid)?;
+            match state.credentials.user_state(state.store.as_ref(), app_id, &uid).await? {
+                UserState::Missing => return Err(ApiError::uid_not_found(&uid).with_field("onBehalfOf")),
+                UserState::Deactivated => return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated")),
+                UserState::Active => Principal::Admin { on_behalf_of: Some(uid) },
+            }
+        }
+        (Principal::User(me), Some(uid)) if !uid.eq_ignore_ascii_case(&me) => {
+            return Err(no_access("a session acts only as its own user; onBehalfOf needs the REST API key"))
+        }
+        (principal, _) => principal,
+    })
+}
+
+/// The caller of a call the console passes through ([`crate::console::passthrough`]): the REST API key of
+/// the grant's app, its rate limit counted against the console session.
+async fn console_caller(parts: &Parts, state: &AppState, grant: &crate::console::ConsoleGrant) -> ApiResult<Caller> {
+    let app = state.credentials.app(state.store.as_ref(), grant.app_id()).await?.ok_or_else(|| {
+        ApiError::not_found(ApiErrorCode::ErrAppNotFound, format!("no app with id {}", grant.app_id())).with_field("appId")
+    })?;
+    state.limiter.check(grant.credential()).await.map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let principal = on_behalf_of(&parts.headers, state, &app.app_id, Principal::Admin { on_behalf_of: None }).await?;
+    Ok(Caller { app, principal, variant_id: None })
 }
 
 /// The rate limit of a call: the auth-only key is public, so it has no bucket of its own (anyone could empty

@@ -24,6 +24,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// Manage the site owners who sign in to the console at `/console`.
+    Owner {
+        /// What to do with owners.
+        #[command(subcommand)]
+        command: OwnerCommand,
+    },
     /// Work on the built widget.
     Widget {
         /// What to do with the widget.
@@ -107,6 +113,13 @@ pub struct ServeArgs {
     /// Create and serve the demo app and its pages (`/demo`, `/demo/agent`, `/demo/faq-bot`).
     #[arg(long, env = "CONFAB_DEMO")]
     pub demo: bool,
+    /// The built site owner's console (`scripts/build-console.sh`), served at `/console`.
+    #[arg(long, env = "CONFAB_CONSOLE_DIR", default_value = crate::settings::DEFAULT_CONSOLE_DIR)]
+    pub console_dir: PathBuf,
+    /// The address this server is reached at from outside (`https://chat.example.com`), when a proxy
+    /// ends TLS in front of it: an `https` address marks the console's session cookie `Secure`.
+    #[arg(long, env = "CONFAB_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -122,7 +135,17 @@ impl ServeArgs {
         settings.group_adds_per_day = self.group_adds_per_day;
         settings.guest_token_idle_secs = i64::from(self.guest_token_idle_days) * 24 * 3600;
         settings.demo = self.demo;
+        settings.console_dir = self.console_dir.clone();
+        settings.public_url = self.public_url.clone();
         settings
+    }
+}
+
+/// A public URL: an absolute `http(s)` URL, kept without a trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(text.trim_end_matches('/').to_owned()),
+        _ => Err("use an absolute http or https URL, like https://chat.example.com".into()),
     }
 }
 
@@ -146,6 +169,29 @@ pub enum AppCommand {
 
 fn parse_uid_sign_in(text: &str) -> Result<confab_protocol::rest::app::UidSignInPolicy, String> {
     confab_protocol::rest::app::UidSignInPolicy::parse(text).ok_or_else(|| format!("{text:?}: use verified, open or off"))
+}
+
+/// Owner subcommands. Every owner administers every app of the server.
+#[derive(Debug, Subcommand)]
+pub enum OwnerCommand {
+    /// Create an owner and print a one-time password: the first sign-in at `/console` sets a new one.
+    Create {
+        /// The owner's email (unique, whatever the case).
+        #[arg(long)]
+        email: String,
+        /// Storage and region.
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Give an owner a new one-time password (printed) and end their console sessions.
+    ResetPassword {
+        /// The owner's email.
+        #[arg(long)]
+        email: String,
+        /// Storage and region.
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// Widget subcommands.

@@ -1,5 +1,5 @@
-//! The router: health, the loader, the widget frame and files, the demo page, and JSON errors for
-//! everything else.
+//! The router: health, the loader, the widget frame and files, the demo page, the API (`/v3`, audited) and
+//! the console ([`crate::console`]), and JSON errors for everything else.
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use confab_protocol::limits::MAX_BODY_BYTES;
@@ -32,7 +32,9 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
         .route("/v3/ws", get(realtime::socket::upgrade))
-        .merge(api::router())
+        .merge(crate::console::with_v3(&state, api::router()))
+        .merge(crate::builders::router())
+        .merge(crate::launcher::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

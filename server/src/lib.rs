@@ -1,6 +1,6 @@
 //! The Confab chat API server.
 //!
-//! - [`cli`]: the `confab-server` command line (`serve`, `app create`, `widget compress`).
+//! - [`cli`]: the `confab-server` command line (`serve`, `app create`, `owner create`, `widget compress`).
 //! - [`store`]: the storage interface and its SQLite backend.
 //! - [`apps`]: creating apps and their credentials.
 //! - [`secrets`]: random keys and their stored hashes.
@@ -22,6 +22,9 @@
 //!   [`attempts`]: group password guesses and the users a session adds to groups a day;
 //!   [`validate`]: field checks against the limits.
 //! - [`settings`]: what `serve`'s flags decide; [`tasks`]: the background tasks, stopped at shutdown.
+//! - [`console`]: the site owner's console at `/console`: owners, sessions, its JSON API, the audit log.
+//! - [`builders`]: the public, read-only `/v1` builder settings of widget variants; [`variant_features`]:
+//!   the feature switches of a session's variant that the server enforces, and their cache.
 //! - [`http`]: the router that ties them together; [`serve`] runs it on a listener.
 
 pub mod apps;
@@ -29,10 +32,12 @@ pub mod attempts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod builders;
 pub mod chat;
 pub mod cli;
 pub mod cluster;
 pub mod compress;
+pub mod console;
 pub mod client_addr;
 pub mod credentials;
 pub mod demo;
@@ -45,10 +50,12 @@ pub mod loader;
 pub mod secrets;
 pub mod settings;
 pub mod json;
+pub mod launcher;
 pub mod rate_limit;
 pub mod realtime;
 pub mod state;
 pub mod validate;
+pub mod variant_features;
 pub mod store;
 pub mod tasks;
 pub mod widget;

@@ -4,7 +4,7 @@ use clap::Parser;
 use confab_protocol::rest::app::UidSignInPolicy;
 use confab_protocol::ids::is_valid_id;
 use confab_protocol::limits::MAX_NAME_LEN;
-use confab_server::cli::{AppCommand, Cli, Command, DataArgs, ServeArgs};
+use confab_server::cli::{AppCommand, Cli, Command, DataArgs, OwnerCommand, ServeArgs};
 use confab_server::store::{SqliteStore, Store};
 use confab_server::hooks::{CallbackPolicy, DispatchSettings};
 use confab_server::cluster::ClusterLinks;
@@ -27,6 +27,8 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::App { command: AppCommand::Create { name, uid_sign_in, data } } => create_app(&name, uid_sign_in, &data).await,
+        Command::Owner { command: OwnerCommand::Create { email, data } } => create_owner(&email, &data).await,
+        Command::Owner { command: OwnerCommand::ResetPassword { email, data } } => reset_owner_password(&email, &data).await,
         Command::Widget { command: confab_server::cli::WidgetCommand::Compress { widget_dir, region } } => {
             compress_widget(&widget_dir, &region)
         }
@@ -75,6 +77,25 @@ async fn create_app(name: &str, uid_sign_in: UidSignInPolicy, data: &DataArgs) -
         eprintln!("{}", open_sign_in_warning(&credentials.app_id));
     }
     println!("{}", serde_json::to_string(&credentials)?);
+    Ok(())
+}
+
+/// `owner create`: prints the one-time password on stdout (alone on its line), the rest on stderr.
+async fn create_owner(email: &str, data: &DataArgs) -> CliResult {
+    let store = open_store(data).await?;
+    let password = confab_server::console::owners::create(store.as_ref(), email).await?;
+    eprintln!("Created owner {}. Their one-time password, shown this once (the first sign-in at /console sets a new one):", email.trim());
+    println!("{password}");
+    Ok(())
+}
+
+/// `owner reset-password`: a new one-time password, printed as by `owner create`; the owner's console
+/// sessions end.
+async fn reset_owner_password(email: &str, data: &DataArgs) -> CliResult {
+    let store = open_store(data).await?;
+    let password = confab_server::console::owners::reset_password(store.as_ref(), email).await?;
+    eprintln!("New one-time password for {} (their console sessions ended), shown this once:", email.trim());
+    println!("{password}");
     Ok(())
 }
 

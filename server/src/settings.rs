@@ -18,6 +18,9 @@ pub const DEFAULT_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: u32 = 20;
 /// Users a session may add to groups per day, by default (the REST API key has no limit).
 pub const DEFAULT_GROUP_ADDS_PER_DAY: u32 = 100;
 
+/// Where the built console is read from, by default.
+pub const DEFAULT_CONSOLE_DIR: &str = "./console/dist";
+
 /// Everything `serve` was told.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -47,6 +50,11 @@ pub struct Settings {
     pub guest_token_idle_secs: i64,
     /// Serve the demo app's pages (`/demo`, `/demo/agent`, `/demo/faq-bot`).
     pub demo: bool,
+    /// The built console (trunk's output from `console/`), served at `/console`.
+    pub console_dir: PathBuf,
+    /// The address sites and owners reach this server at (`https://chat.example.com`), when it is behind a
+    /// proxy; an `https` one marks the console's cookie `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -66,6 +74,8 @@ impl Settings {
             group_adds_per_day: DEFAULT_GROUP_ADDS_PER_DAY,
             guest_token_idle_secs: DEFAULT_GUEST_TOKEN_IDLE_SECS,
             demo: false,
+            console_dir: PathBuf::from(DEFAULT_CONSOLE_DIR),
+            public_url: None,
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The tasks started with the state, stopped when the server stops.
     pub tasks: Arc<BackgroundTasks>,
+    /// The feature switches of sessions' variants, cached briefly.
+    pub variant_features: Arc<crate::variant_features::FeatureCache>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             limits: Arc::new(crate::rate_limit::Limits::with_counts(&settings, counts)),
             settings: Arc::new(settings),
             tasks,
+            variant_features: Arc::default(),
         })
     }
 }

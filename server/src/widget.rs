@@ -123,7 +123,7 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// True when the file name carries trunk's content hash: a `-` followed by at least 8 hex digits.
-fn is_content_hashed(name: &str) -> bool {
+pub(crate) fn is_content_hashed(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
     let stem = file.split('.').next().unwrap_or(file);
     stem.split('-').skip(1).any(|part| {

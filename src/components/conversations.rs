@@ -65,7 +65,8 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
     effect(move || {
         let items = chat.conversations.get();
         let online: Vec<Option<bool>> = chat.online.with(|online| {
-            items.iter().map(|c| (c.peer.kind == ReceiverType::User).then(|| online.get(&c.peer.id).copied().unwrap_or(false))).collect()
+            let shown = |c: &ConversationItem| c.peer.kind == ReceiverType::User && chat.features.presence;
+            items.iter().map(|c| shown(c).then(|| online.get(&c.peer.id).copied().unwrap_or(false))).collect()
         });
         let active = chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
         set_attr(&empty, "hidden", (!items.is_empty()).then_some(""));
@@ -73,7 +74,14 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
         let keys: Vec<String> = items
             .iter()
             .zip(&online)
-            .map(|(c, on)| format!("{}:{}:{}:{:?}", c.peer.conversation_id, c.unread, c.last.as_ref().map_or("", |m| m.id.as_str()), on))
+            .map(|(c, on)| {
+                let on = match on {
+                    Some(true) => "on",
+                    Some(false) => "off",
+                    None => "",
+                };
+                format!("{}:{}:{}:{on}", c.peer.conversation_id, c.unread, c.last.as_ref().map_or("", |m| m.id.as_str()))
+            })
             .collect();
         kept.update_value(|kept| {
             kept.patch(list, keys.iter().map(String::as_str), |i| conversation_row(&chat, &items[i], online[i]));
@@ -108,7 +116,7 @@ fn conversation_row(chat: &Chat, item: &ConversationItem, online: Option<bool>) 
         let count = text_el("span", "", &item.unread.to_string());
         let _ = count.set_attribute("aria-hidden", "true");
         append(&badge, &count);
-        append(&badge, &text_el("span", "sr-only", &format!(", {} {}", item.unread, text.unread)));
+        append(&badge, &text_el("span", "sr-only", &format!(", {}", text.plural("unread_count", item.unread))));
         if let Some(button) = row.first_element_child() {
             append(&button, &badge);
         }
@@ -149,17 +157,24 @@ pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_
     let text = chat.text;
     let users: Found = RwSignal::new(None);
     let groups: Found = RwSignal::new(None);
+    let features = chat.features;
     leptos::task::spawn_local(async move {
         let (api, token) = chat.rest();
         let me = chat.me.get_untracked().uid;
-        let found: Vec<(Peer, Option<String>)> = match api.get::<Page<User>>("/users?perPage=100", &token).await {
-            Ok(page) => page.data.iter().filter(|u| u.uid != me).map(|u| (Peer::user(&me, u), u.avatar.clone())).collect(),
-            Err(_) => Vec::new(),
+        let found: Vec<(Peer, Option<String>)> = match features.users_tab {
+            true => match api.get::<Page<User>>("/users?perPage=100", &token).await {
+                Ok(page) => page.data.iter().filter(|u| u.uid != me).map(|u| (Peer::user(&me, u), u.avatar.clone())).collect(),
+                Err(_) => Vec::new(),
+            },
+            false => Vec::new(),
         };
         users.set(Some(found));
-        let found: Vec<(Peer, Option<String>)> = match api.get::<Page<Group>>("/groups?perPage=100", &token).await {
-            Ok(page) => page.data.iter().map(|g| (Peer::group(g), g.icon.clone())).collect(),
-            Err(_) => Vec::new(),
+        let found: Vec<(Peer, Option<String>)> = match features.groups_tab {
+            true => match api.get::<Page<Group>>("/groups?perPage=100", &token).await {
+                Ok(page) => page.data.iter().map(|g| (Peer::group(g), g.icon.clone())).collect(),
+                Err(_) => Vec::new(),
+            },
+            false => Vec::new(),
         };
         groups.set(Some(found));
     });
@@ -168,8 +183,12 @@ pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_
         on_done();
     };
     let picker = el("div", "picker");
-    peer_list(chat, &picker, text.users, users, pick);
-    peer_list(chat, &picker, text.groups, groups, pick);
+    if features.users_tab {
+        peer_list(chat, &picker, text.users, users, pick);
+    }
+    if features.groups_tab {
+        peer_list(chat, &picker, text.groups, groups, pick);
+    }
     let loading = text_el("p", "empty", text.loading);
     append(&picker, &loading);
     effect(move || set_attr(&loading, "hidden", (users.with(Option::is_some) && groups.with(Option::is_some)).then_some("")));

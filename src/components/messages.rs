@@ -45,10 +45,13 @@ fn day_label(chat: &Chat, seconds: i64) -> String {
     }
 }
 
-/// `HH:MM`, local time.
-fn time_label(seconds: i64) -> String {
-    let date = date_of(seconds);
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+/// The local time of day, as the visitor's language writes it (`14:05`, `2:05 PM`, `١٤:٠٥`).
+fn time_label(chat: &Chat, seconds: i64) -> String {
+    let options = js_sys::Object::new();
+    for (key, value) in [("hour", "numeric"), ("minute", "2-digit")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    date_of(seconds).to_locale_time_string_with_options(chat.text.tag, &options).into()
 }
 
 /// The sentence for an action message ("Ann joined").
@@ -105,6 +108,7 @@ fn mark(chat: &Chat, item: &Item) -> (String, &'static str) {
     match &item.state {
         SendState::Pending => (t.sending.to_owned(), "pending"),
         SendState::Failed(why) => (format!("{}: {why}", t.not_sent), "failed"),
+        SendState::Stored if !chat.features.receipts => (t.sent.to_owned(), "sent"),
         SendState::Stored => {
             let id = item.id();
             let (read, delivered) = chat.read_marks.with_untracked(|m| m.get(&item.message.conversation_id).copied().unwrap_or((0, 0)));
@@ -188,7 +192,7 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     }
     append(&row, &bubble);
     let meta = el("span", "meta");
-    append(&meta, &text_el("time", "", &time_label(message.sent_at)));
+    append(&meta, &text_el("time", "", &time_label(&chat, message.sent_at)));
     if message.edited_at.is_some() && !deleted {
         append(&meta, &text_el("span", "edited", t.edited));
     }
@@ -290,11 +294,14 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     let t = chat.text;
     let scroller: web_sys::HtmlDivElement = el("div", "log-scroller").unchecked_into();
     let loading = text_el("p", "loading", t.loading);
+    // Before the conversation's first message: the variant's welcome (or the catalog's).
+    let welcome = text_el("p", "welcome", t.welcome);
     let list = el("ol", "log");
     for (name, value) in [("role", "log"), ("aria-live", "polite"), ("aria-relevant", "additions")] {
         let _ = scroller.set_attribute(name, value);
     }
     append(&scroller, &loading);
+    append(&scroller, &welcome);
     append(&scroller, &list);
     let typing_line = el("p", "typing");
     let _ = typing_line.set_attribute("aria-live", "off");
@@ -414,7 +421,9 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         let scroller = scroller.clone();
         effect(move || {
             let _ = scroller.set_attribute("aria-label", &chat.active.with(|a| a.as_ref().map(|p| p.name.clone())).unwrap_or_default());
-            set_attr(&loading, "hidden", (chat.history.get() != History::Loading).then_some(""));
+            let loaded = chat.history.get() != History::Loading;
+            set_attr(&loading, "hidden", loaded.then_some(""));
+            set_attr(&welcome, "hidden", (!loaded || chat.messages.with(|m| !m.is_empty())).then_some(""));
         });
     }
 

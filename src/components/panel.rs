@@ -27,7 +27,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
     let t = chat.text;
     let picking = RwSignal::new(false);
     let section = el("section", if config.is_docked { "panel docked" } else { "panel" });
-    let _ = section.set_attribute("aria-label", t.chat);
+    let _ = section.set_attribute("aria-label", t.title);
 
     let header = el("header", "panel-header");
     let back = button("icon back", t.back);
@@ -68,7 +68,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
             let active = chat.active.with(|a| a.as_ref().map(|p| p.name.clone()));
             let _ = section.class_list().toggle_with_force("has-active", active.is_some() && !picking);
             set_attr(&back, "hidden", (active.is_none() && !picking).then_some(""));
-            let name = if picking { t.new_conversation.to_owned() } else { active.unwrap_or_else(|| t.chat.to_owned()) };
+            let name = if picking { t.new_conversation.to_owned() } else { active.unwrap_or_else(|| t.title.to_owned()) };
             title.set_text_content(Some(&name));
             let _ = new.set_attribute("aria-pressed", if picking { "true" } else { "false" });
             let shown = match chat.link.get() {

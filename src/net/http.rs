@@ -107,6 +107,17 @@ impl Api {
         })
     }
 
+    /// A JSON file the server serves at `path` (no credentials), parsed.
+    pub async fn file(&self, path: &str) -> Result<JsJson, CallError> {
+        let window = web_sys::window().ok_or_else(|| CallError::Network("no window".into()))?;
+        let response: Response = JsFuture::from(window.fetch_with_str(&format!("{}{path}", self.origin))).await.map_err(js_error)?.unchecked_into();
+        if !response.ok() {
+            return Err(CallError::Network(format!("HTTP {}", response.status())));
+        }
+        let json = JsFuture::from(response.json().map_err(js_error)?).await.map_err(|_| CallError::Network("unreadable answer: not JSON".into()))?;
+        Ok(JsJson(json))
+    }
+
     /// `GET /v3{path}` with a session token.
     pub async fn get<T: Decode>(&self, path: &str, token: &str) -> Result<T, CallError> {
         self.call("GET", path, &Credential::Token(token.to_owned()), None).await

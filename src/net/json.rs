@@ -69,6 +69,20 @@ fn to_value(value: &JsValue) -> Value {
     }
 }
 
+/// The string-valued entries of an object (a catalog file), without a `serde_json::Value` in between.
+pub fn string_entries(json: &JsJson) -> Vec<(String, String)> {
+    if !json.0.is_object() {
+        return Vec::new();
+    }
+    js_sys::Object::entries(json.0.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let pair = entry.unchecked_into::<js_sys::Array>();
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
 /// `text` parsed as `T`; the error names the field at fault.
 pub fn parse<T: Decode>(text: &str) -> Result<T, String> {
     let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_owned())?;

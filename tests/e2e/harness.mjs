@@ -16,10 +16,24 @@ mkdirSync(artifacts, { recursive: true });
 const serverBin =
   process.env.CONFAB_SERVER_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "debug/confab-server");
 
-/** Starts confab-server on a loopback port with a fresh data directory; resolves once it listens. */
-export async function startServer({ region = "local" } = {}) {
+/**
+ * Starts confab-server on a loopback port with a fresh data directory; resolves once it listens. With
+ * `owner` (an email), a console owner is created first: `server.owner` is `{ email, password }`, the
+ * one-time password `owner create` printed.
+ */
+export async function startServer({ region = "local", owner } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-"));
-  return spawnServer(dataDir, ["--region", region], () => rmSync(dataDir, { recursive: true, force: true }));
+  const password = owner ? createOwner(dataDir, owner, region) : undefined;
+  const server = await spawnServer(dataDir, ["--region", region], () => rmSync(dataDir, { recursive: true, force: true }));
+  if (owner) server.owner = { email: owner, password };
+  return server;
+}
+
+/** Runs `confab-server owner create` on `dataDir`; returns the one-time password it prints. */
+function createOwner(dataDir, email, region) {
+  const args = ["owner", "create", "--email", email, "--data-dir", dataDir, "--region", region];
+  const stdout = execFileSync(serverBin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return stdout.trim().split("\n").pop().trim();
 }
 
 /**
@@ -58,7 +72,7 @@ export async function startCluster(count) {
 async function spawnServer(dataDir, extra, cleanup) {
   const child = spawn(
     serverBin,
-    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), ...extra],
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--widget-dir", join(repo, "dist"), "--console-dir", join(repo, "console/dist"), ...extra],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONFAB_LOG: "warn" } },
   );
   let stdout = "";

@@ -24,6 +24,10 @@ pub struct Profile {
 pub struct GuestSignIn {
     /// Name, avatar and link for the new guest.
     pub user: Option<Profile>,
+    /// The widget variant the page uses (a variant of the app): the server enforces the features it turns
+    /// off for this session. Absent: the app's default variant at the time of use.
+    #[serde(rename = "variantID", default, skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
 }
 
 /// `POST /v3/auth/uid`: the app's auth-only key in the `authkey` header.
@@ -37,6 +41,10 @@ pub struct UidSignIn {
     pub user_hash: Option<String>,
     /// Profile used when the user is created.
     pub user: Option<Profile>,
+    /// The widget variant the page uses (a variant of the app): the server enforces the features it turns
+    /// off for this session. Absent: the app's default variant at the time of use.
+    #[serde(rename = "variantID", default, skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
 }
 
 /// `POST /v3/auth/token`: a token issued through the REST API.
@@ -46,6 +54,11 @@ pub struct UidSignIn {
 pub struct TokenSignIn {
     /// The auth token.
     pub auth_token: String,
+    /// The widget variant the page uses (a variant of the app): the server enforces the features it turns
+    /// off for this session (the token remembers the latest sign-in's). Absent: the app's default variant at
+    /// the time of use.
+    #[serde(rename = "variantID", default, skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
 }
 
 /// What every sign-in answers: the user and the session token for the `authtoken` header.

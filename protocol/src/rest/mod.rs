@@ -12,6 +12,7 @@ pub mod messages;
 pub mod social;
 pub mod users;
 pub mod webhooks;
+pub mod variants;
 
 use serde::{Deserialize, Serialize};
 

@@ -149,6 +149,7 @@ pub(super) fn add_limit_reached_for(state: &AppState, uid: &str) -> ApiError {
 #[utoipa::path(post, path = "/groups", tag = "groups", request_body = CreateGroup,
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn create_group(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<CreateGroup>) -> ApiResult<Json<Data<Group>>> {
+    crate::variant_features::require(&state, &caller, confab_protocol::rest::variants::switches::CREATE_GROUP).await?;
     let actor = caller.actor()?;
     let app_id = caller.app_id();
     let guid = validate::id("guid", &body.guid)?;

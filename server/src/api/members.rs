@@ -200,6 +200,7 @@ async fn kick_member(caller: Caller, State(state): State<AppState>, Path((guid, 
 #[utoipa::path(post, path = "/groups/{guid}/join", tag = "members", params(("guid" = String, Path, description = "The group's guid")), request_body = JoinGroup,
     responses((status = 200, body = Data<Group>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn join_group(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<JoinGroup>) -> ApiResult<Json<Data<Group>>> {
+    crate::variant_features::require(&state, &caller, confab_protocol::rest::variants::switches::JOIN_LEAVE_GROUP).await?;
     let uid = caller.acting_user()?;
     let app_id = caller.app_id();
     let guid = validate::id("guid", &guid)?;
@@ -274,6 +275,7 @@ async fn upgrade_password_hash(state: &AppState, app_id: &str, guid: &str, old: 
 #[utoipa::path(post, path = "/groups/{guid}/leave", tag = "members", params(("guid" = String, Path, description = "The group's guid")),
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn leave_group(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>) -> ApiResult<Json<Data<Message>>> {
+    crate::variant_features::require(&state, &caller, confab_protocol::rest::variants::switches::JOIN_LEAVE_GROUP).await?;
     let uid = caller.acting_user()?;
     let group = access(&state, &caller, &guid).await?;
     if group.membership.is_none() {

@@ -203,6 +203,7 @@ fn message_action(message: &Message, by: &str, action: &str) -> NewMessage {
 #[utoipa::path(put, path = "/messages/{id}", tag = "messages", params(("id" = String, Path, description = "The message id")), request_body = EditMessage,
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn edit_message(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<EditMessage>) -> ApiResult<Json<Data<Message>>> {
+    crate::variant_features::require(&state, &caller, confab_protocol::rest::variants::switches::EDIT_MESSAGE).await?;
     let (message, actor) = reachable(&state, &caller, &id).await?;
     if actor.uid().is_some_and(|uid| uid != message.sender) {
         return Err(ApiError::forbidden(ApiErrorCode::ErrMessageNoClearance, "only the sender may edit a message"));
@@ -225,6 +226,7 @@ async fn edit_message(caller: Caller, State(state): State<AppState>, Path(id): P
 #[utoipa::path(delete, path = "/messages/{id}", tag = "messages", params(("id" = String, Path, description = "The message id")),
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn delete_message(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Data<Message>>> {
+    crate::variant_features::require(&state, &caller, confab_protocol::rest::variants::switches::DELETE_MESSAGE).await?;
     let (message, actor) = reachable(&state, &caller, &id).await?;
     if let Actor::User(uid) = &actor {
         let moderates = match message.receiver_type {

@@ -13,6 +13,7 @@ mod sign_in;
 mod social;
 mod tokens;
 mod users;
+mod variants;
 mod webhooks;
 
 use axum::routing::get;
@@ -60,7 +61,8 @@ pub fn router() -> Router<AppState> {
         .merge(conversations::routes())
         .merge(social::routes())
         .merge(bots::routes())
-        .merge(webhooks::routes());
+        .merge(webhooks::routes())
+        .merge(variants::routes());
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v3", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let doc = Arc::new(doc);

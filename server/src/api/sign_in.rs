@@ -5,6 +5,9 @@
 //! - uid: the auth-only key signs in the site's user, created on first sight; with identity verification
 //!   on, `userHash` must be the HMAC-SHA256 of the uid with the app's identity secret;
 //! - authToken: a token the site's backend got through the REST API.
+//!
+//! Each takes an optional `variantID`, a widget variant of the app: the token remembers it, and the server
+//! refuses this session what the variant turns off (see [`crate::variant_features`]).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -63,10 +66,21 @@ fn in_profile(err: ApiError) -> ApiError {
     }
 }
 
-async fn session_for(state: &AppState, app_id: &str, user: User, lifetime: TokenLifetime) -> ApiResult<Json<Data<Session>>> {
+async fn session_for(state: &AppState, app_id: &str, user: User, lifetime: TokenLifetime, variant: Option<&str>) -> ApiResult<Json<Data<Session>>> {
     let token = random_hex(24);
-    state.store.create_token(app_id, &user.uid, &key_hash(&token), now_secs(), lifetime).await?;
+    state.store.create_token_in_variant(app_id, &user.uid, &key_hash(&token), now_secs(), lifetime, variant).await?;
     Ok(data(Session { user, auth_token: token }))
+}
+
+/// The stored id of the variant a sign-in names, which must be one of the app's (404
+/// `ERR_VARIANT_NOT_FOUND` on `variantID`, as for another app's variant).
+async fn sign_in_variant(state: &AppState, app_id: &str, variant_id: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(variant_id) = variant_id else { return Ok(None) };
+    let id = validate::id("variantID", variant_id)?;
+    match state.store.variant(app_id, &id).await? {
+        Some(_) => Ok(Some(id)),
+        None => Err(ApiError::not_found(ApiErrorCode::ErrVariantNotFound, format!("the app has no variant {id}")).with_field("variantID")),
+    }
 }
 
 /// A guest's session ends after the server's idle time without use (`--guest-token-idle-days`).
@@ -80,6 +94,7 @@ fn guest_lifetime(state: &AppState) -> TokenLifetime {
     responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): State<AppState>, ApiJson(body): ApiJson<GuestSignIn>) -> ApiResult<Json<Data<Session>>> {
     require_sign_in_key(&caller)?;
+    let variant = sign_in_variant(&state, caller.app_id(), body.variant_id.as_deref()).await?;
     if caller.principal == Principal::AuthOnly {
         crate::rate_limit::check_guest_creation(&state, caller.app_id(), client).await?;
     }
@@ -87,7 +102,7 @@ async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): Sta
     let request = profile_user(format!("{GUEST_UID_PREFIX}{suffix}"), format!("Guest {}", &suffix[..4]), body.user);
     let user = new_user(&request, UserOrigin::Guest).map_err(in_profile)?;
     let created = state.store.create_user(caller.app_id(), &user, None).await?;
-    session_for(&state, caller.app_id(), created, guest_lifetime(&state)).await
+    session_for(&state, caller.app_id(), created, guest_lifetime(&state), variant.as_deref()).await
 }
 
 /// Signs in the site's user by uid, creating them on first sight. The app's auth-only key.
@@ -100,6 +115,7 @@ async fn guest(caller: Caller, ClientAddr(client): ClientAddr, State(state): Sta
 async fn uid(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<UidSignIn>) -> ApiResult<Json<Data<Session>>> {
     require_sign_in_key(&caller)?;
     let uid = validate::id("uid", &body.uid)?;
+    let variant = sign_in_variant(&state, caller.app_id(), body.variant_id.as_deref()).await?;
     let policy = caller.app.uid_sign_in;
     if policy == UidSignInPolicy::Off {
         return Err(ApiError::forbidden(ApiErrorCode::AuthErrUidSignInOff, "this app does not sign users in by uid").with_field("uid"));
@@ -136,10 +152,11 @@ async fn uid(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJs
     if stored.deactivated_at.is_some() {
         return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
     }
-    session_for(&state, caller.app_id(), stored, TokenLifetime::default()).await
+    session_for(&state, caller.app_id(), stored, TokenLifetime::default(), variant.as_deref()).await
 }
 
-/// Checks a token issued through the REST API and answers its user. Headers: `appid` only.
+/// Checks a token issued through the REST API and answers its user. Headers: `appid` only. The token takes
+/// this sign-in's `variantID` (none: the app's default).
 #[utoipa::path(post, path = "/auth/token", tag = "sign-in", request_body = TokenSignIn,
     responses((status = 200, body = Data<Session>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<TokenSignIn>) -> ApiResult<Json<Data<Session>>> {
@@ -155,6 +172,10 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body):
     if owner.deactivated {
         return Err(ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "this user is deactivated"));
     }
+    let variant = sign_in_variant(&state, app_id, body.variant_id.as_deref()).await?;
     let user = state.store.user(app_id, &owner.uid).await?.ok_or_else(refused)?;
+    if owner.variant_id != variant {
+        state.store.set_token_variant(&hash, variant.as_deref()).await?;
+    }
     Ok(data(Session { user, auth_token: body.auth_token.trim().to_owned() }))
 }

@@ -320,6 +320,16 @@ impl Hub {
         self.users().devices.values().map(Vec::len).sum()
     }
 
+    /// Connected devices of `app_id` on this node.
+    pub fn app_connections(&self, app_id: &str) -> usize {
+        self.users().devices.iter().filter(|((app, _), _)| app == app_id).map(|(_, list)| list.len()).sum()
+    }
+
+    /// Connected devices of `uid` of `app_id` on this node.
+    pub fn user_connections(&self, app_id: &str, uid: &str) -> usize {
+        self.users().devices.get(&(app_id.to_owned(), uid.to_owned())).map_or(0, Vec::len)
+    }
+
     /// Queues `frame` for every device of `recipients`; a device whose queue is full is closed with the
     /// resume code.
     pub fn deliver(&self, app_id: &str, recipients: &[String], frame: &ServerFrame) {

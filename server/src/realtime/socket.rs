@@ -18,6 +18,7 @@ use confab_protocol::realtime::{
     close_code, ClientFrame, PresenceStatus, ServerFrame, TypingState, PROTOCOL_VERSION,
 };
 use confab_protocol::rest::messages::ReceiverType;
+use confab_protocol::rest::variants::switches;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -155,6 +156,8 @@ struct Session {
     uid: String,
     /// The token's hash: the socket's frames count against its rate limit.
     token_hash: Vec<u8>,
+    /// The widget variant the token signed in with (`None`: the app's default): its switches are enforced.
+    variant_id: Option<String>,
 }
 
 /// Reads and checks the `auth` frame; when refused, the close code and reason.
@@ -208,7 +211,7 @@ async fn read_auth(stream: &mut SplitStream<WebSocket>, state: &AppState) -> Res
         Some(owner) if owner.app_id == app_id && !owner.deactivated => {
             // A sign-in is a request with the token: it takes from the token's bucket, like its REST calls.
             state.limiter.check(&hash).await.map_err(Refusal::RateLimited)?;
-            Ok((Session { app_id, uid: owner.uid, token_hash: hash }, resume))
+            Ok((Session { app_id, uid: owner.uid, token_hash: hash, variant_id: owner.variant_id }, resume))
         }
         Some(owner) if owner.app_id == app_id => Err("this user is deactivated".into()),
         _ => Err("the auth token is unknown or revoked".into()),
@@ -492,6 +495,13 @@ async fn handle(
             marked.err().map(|err| error_frame(err, None))
         }
         ClientFrame::Typing { receiver, receiver_type, state: typing_state } => {
+            // Refused, and never relayed, when the session's variant turns typing indicators off.
+            let features = &state.variant_features;
+            match features.enabled(state.store.as_ref(), &session.app_id, session.variant_id.as_deref(), switches::TYPING_INDICATOR).await {
+                Ok(true) => {}
+                Ok(false) => return Some(error_frame(crate::variant_features::disabled("typing"), None)),
+                Err(err) => return Some(error_frame(err.into(), None)),
+            }
             let Ok(receiver) = validate::id("receiver", &receiver) else {
                 return Some(error_frame(ApiError::bad_field("receiver", "must be a uid or guid"), None));
             };

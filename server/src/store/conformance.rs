@@ -554,7 +554,7 @@ pub async fn users_are_created_once_with_their_origin(store: &dyn Store) {
 
     // The token given at creation signs the user in.
     let owner = store.token_owner(b"ann-token", 200).await.unwrap();
-    assert_eq!(owner, Some(TokenOwner { app_id: APP.into(), uid: "ann".into(), deactivated: false }));
+    assert_eq!(owner, Some(TokenOwner { app_id: APP.into(), uid: "ann".into(), deactivated: false, variant_id: None }));
 
     let again = NewUser { name: "Another Ann".into(), ..new_user("ann") };
     assert!(matches!(store.create_user(APP, &again, None).await, Err(StoreError::Conflict(_))));
@@ -849,7 +849,7 @@ pub async fn tokens_sign_in_until_they_expire_or_idle_out(store: &dyn Store) {
     store.create_token(APP, "ann", b"idle", 2, idle).await.unwrap();
     store.create_token(APP, "bob", b"bobs", 3, forever).await.unwrap();
 
-    let ann = Some(TokenOwner { app_id: APP.into(), uid: "ann".into(), deactivated: false });
+    let ann = Some(TokenOwner { app_id: APP.into(), uid: "ann".into(), deactivated: false, variant_id: None });
     assert_eq!(store.token_owner(b"forever", 1_000_000).await.unwrap(), ann);
     assert_eq!(store.token_owner(b"bobs", 10).await.unwrap().map(|o| o.uid).as_deref(), Some("bob"));
     assert_eq!(store.token_owner(b"unknown", 10).await.unwrap(), None);

@@ -3,10 +3,14 @@
 //! transaction.
 //!
 //! The interface is split by resource: [`AppStore`], [`UserStore`], [`GroupStore`], [`MessageStore`],
-//! [`SocialStore`], [`HookStore`]; [`Store`] is all of them.
+//! [`SocialStore`], [`HookStore`], [`ConsoleStore`] (the owner's console), [`VariantStore`] (widget variants);
+//! [`Store`] is all of them.
 
 mod apps;
 #[cfg(test)] pub(crate) mod conformance;
+#[cfg(test)] pub(crate) mod conformance_console;
+#[cfg(test)] pub(crate) mod conformance_variants;
+pub mod console;
 mod groups;
 mod hooks;
 mod messages;
@@ -14,8 +18,10 @@ mod postgres;
 mod social;
 mod sqlite;
 mod users;
+mod variants;
 
 pub use apps::*;
+pub use console::ConsoleStore;
 pub use groups::*;
 pub use hooks::*;
 pub use messages::*;
@@ -23,6 +29,7 @@ pub use social::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use users::*;
+pub use variants::*;
 
 /// The one error type of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +128,6 @@ impl PageRequest {
 }
 
 /// Everything the server keeps.
-pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore {}
+pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore {}
 
-impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore> Store for T {}
+impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore> Store for T {}

@@ -126,6 +126,8 @@ pub struct TokenOwner {
     pub uid: String,
     /// The user is deactivated.
     pub deactivated: bool,
+    /// The variant the token signed in with; `None`: the app's default at the time of use.
+    pub variant_id: Option<String>,
 }
 
 /// A stored token: its hash, creation time and lifetime.
@@ -177,8 +179,21 @@ pub trait UserStore: Send + Sync + 'static {
     async fn presence_audience(&self, app_id: &str, uid: &str) -> StoreResult<Vec<String>>;
     /// Records `uid`'s last activity.
     async fn touch_last_active(&self, app_id: &str, uid: &str, at: i64) -> StoreResult<()>;
-    /// Stores a token for the user.
-    async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64, lifetime: TokenLifetime) -> StoreResult<()>;
+    /// Stores a token for the user, signed in with no variant (the app's default applies).
+    async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64, lifetime: TokenLifetime) -> StoreResult<()> {
+        self.create_token_in_variant(app_id, uid, hash, created_at, lifetime, None).await
+    }
+    /// Stores a token for the user that signed in with `variant_id` (a variant of the app; `None`: the app's
+    /// default at the time of use).
+    async fn create_token_in_variant(
+        &self,
+        app_id: &str,
+        uid: &str,
+        hash: &[u8],
+        created_at: i64,
+        lifetime: TokenLifetime,
+        variant_id: Option<&str>,
+    ) -> StoreResult<()>;
     /// The user's tokens that still work at `now`, oldest first.
     async fn tokens(&self, app_id: &str, uid: &str, now: i64) -> StoreResult<Vec<TokenRecord>>;
     /// Who the token with this hash signs in at `now`: `None` when it is unknown or expired. Records the

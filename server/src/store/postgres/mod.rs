@@ -52,12 +52,14 @@
 //! anyway).
 
 mod apps;
+mod console;
 mod groups;
 mod hooks;
 mod messages;
 mod rows;
 mod social;
 mod users;
+mod variants;
 mod writer;
 
 #[cfg(test)]

@@ -283,10 +283,18 @@ impl UserStore for PostgresStore {
         Ok(())
     }
 
-    async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64, lifetime: TokenLifetime) -> StoreResult<()> {
+    async fn create_token_in_variant(
+        &self,
+        app_id: &str,
+        uid: &str,
+        hash: &[u8],
+        created_at: i64,
+        lifetime: TokenLifetime,
+        variant_id: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO auth_tokens (token_hash, app_id, uid, created_at, expires_at, idle_secs, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $4)",
+            "INSERT INTO auth_tokens (token_hash, app_id, uid, created_at, expires_at, idle_secs, last_used_at, variant_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $4, $7)",
         )
         .bind(hash)
         .bind(app_id)
@@ -294,6 +302,7 @@ impl UserStore for PostgresStore {
         .bind(created_at)
         .bind(lifetime.expires_at)
         .bind(lifetime.idle_secs)
+        .bind(variant_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -323,7 +332,7 @@ impl UserStore for PostgresStore {
 
     async fn token_owner(&self, hash: &[u8], now: i64) -> StoreResult<Option<TokenOwner>> {
         let row = sqlx::query(&format!(
-            "SELECT t.app_id, t.uid, u.deactivated_at IS NOT NULL, t.last_used_at FROM auth_tokens t \
+            "SELECT t.app_id, t.uid, u.deactivated_at IS NOT NULL, t.last_used_at, t.variant_id FROM auth_tokens t \
              JOIN users u ON u.app_id = t.app_id AND u.uid = t.uid WHERE t.token_hash = $1 AND {}",
             token_works(2)
         ))
@@ -340,7 +349,12 @@ impl UserStore for PostgresStore {
                 .execute(&self.priority)
                 .await?;
         }
-        Ok(Some(TokenOwner { app_id: row.try_get(0)?, uid: row.try_get(1)?, deactivated: row.try_get(2)? }))
+        Ok(Some(TokenOwner {
+            app_id: row.try_get(0)?,
+            uid: row.try_get(1)?,
+            deactivated: row.try_get(2)?,
+            variant_id: row.try_get(4)?,
+        }))
     }
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<Vec<ExpiredToken>> {

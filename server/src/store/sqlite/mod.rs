@@ -5,6 +5,7 @@
 //! holding it committed, so an acknowledged message survives a crash of the process.
 
 mod apps;
+mod console;
 mod groups;
 mod hooks;
 mod messages;
@@ -12,6 +13,7 @@ mod outbox;
 mod rows;
 mod social;
 mod users;
+mod variants;
 mod writer;
 
 #[cfg(test)]

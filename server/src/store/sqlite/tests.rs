@@ -123,3 +123,5 @@ async fn fresh_store() -> (SqliteStore, tempfile::TempDir) {
 
 // One test per check of the store conformance suite: `store::sqlite::tests::conformance::*`.
 crate::store::conformance::conformance_tests!(fresh_store().await);
+crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
+crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);

@@ -259,10 +259,18 @@ impl UserStore for SqliteStore {
         Ok(())
     }
 
-    async fn create_token(&self, app_id: &str, uid: &str, hash: &[u8], created_at: i64, lifetime: TokenLifetime) -> StoreResult<()> {
+    async fn create_token_in_variant(
+        &self,
+        app_id: &str,
+        uid: &str,
+        hash: &[u8],
+        created_at: i64,
+        lifetime: TokenLifetime,
+        variant_id: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO auth_tokens (token_hash, app_id, uid, created_at, expires_at, idle_secs, last_used_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO auth_tokens (token_hash, app_id, uid, created_at, expires_at, idle_secs, last_used_at, variant_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(hash)
         .bind(app_id)
@@ -271,6 +279,7 @@ impl UserStore for SqliteStore {
         .bind(lifetime.expires_at)
         .bind(lifetime.idle_secs)
         .bind(created_at)
+        .bind(variant_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -299,7 +308,7 @@ impl UserStore for SqliteStore {
 
     async fn token_owner(&self, hash: &[u8], now: i64) -> StoreResult<Option<TokenOwner>> {
         let row = sqlx::query(&format!(
-            "SELECT t.app_id, t.uid, u.deactivated_at IS NOT NULL, t.last_used_at FROM auth_tokens t \
+            "SELECT t.app_id, t.uid, u.deactivated_at IS NOT NULL, t.last_used_at, t.variant_id FROM auth_tokens t \
              JOIN users u ON u.app_id = t.app_id AND u.uid = t.uid WHERE t.token_hash = ?1 AND {}",
             token_works(2)
         ))
@@ -312,7 +321,7 @@ impl UserStore for SqliteStore {
         if last_used.is_none_or(|at| at + TOKEN_USE_RECORDED_EVERY_SECS <= now) {
             sqlx::query("UPDATE auth_tokens SET last_used_at = ? WHERE token_hash = ?").bind(now).bind(hash).execute(&self.priority).await?;
         }
-        Ok(Some(TokenOwner { app_id: row.get(0), uid: row.get(1), deactivated: row.get(2) }))
+        Ok(Some(TokenOwner { app_id: row.get(0), uid: row.get(1), deactivated: row.get(2), variant_id: row.get(4) }))
     }
 
     async fn delete_expired_tokens(&self, now: i64) -> StoreResult<Vec<ExpiredToken>> {
