@@ -332,7 +332,7 @@ impl Chat {
         self.active.set(Some(peer.clone()));
         leptos::task::spawn_local(async move {
             let (api, token) = chat.rest();
-            if peer.kind == ReceiverType::Group && !peer.joined {
+            if peer.kind == ReceiverType::Group && !peer.joined && chat.features.join_groups {
                 let joined = api
                     .call::<serde_json::Value>("POST", &format!("/groups/{}/join", encode(&peer.id)), &crate::net::http::Credential::Token(token.clone()), crate::net::http::body(&JoinBody {}))
                     .await;

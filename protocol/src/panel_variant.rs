@@ -16,6 +16,8 @@ pub struct PanelFeatures {
     pub receipts: bool,
     /// Shows who is online.
     pub presence: bool,
+    /// Opening a public group the visitor is not in joins it (off: the picker lists only their groups).
+    pub join_groups: bool,
     /// The new-conversation picker lists users (`layout.tabs` has `users`, or lists no tabs).
     pub users_tab: bool,
     /// The picker lists groups (`layout.tabs` has `groups`, or lists no tabs).
@@ -24,7 +26,7 @@ pub struct PanelFeatures {
 
 impl Default for PanelFeatures {
     fn default() -> Self {
-        Self { typing: true, receipts: true, presence: true, users_tab: true, groups_tab: true }
+        Self { typing: true, receipts: true, presence: true, join_groups: true, users_tab: true, groups_tab: true }
     }
 }
 
@@ -84,6 +86,7 @@ impl PanelVariant {
                 typing: switch(switches::TYPING_INDICATOR),
                 receipts: switch(switches::RECEIPTS),
                 presence: switch(switches::PRESENCE),
+                join_groups: switch(switches::JOIN_LEAVE_GROUP),
                 users_tab: offers("users"),
                 groups_tab: offers("groups"),
             },
@@ -113,7 +116,7 @@ mod tests {
         let settings = json!({
             "style": {"theme": "dark", "color": {"brandColor": "#e5484d", "primaryTextLight": "red"}, "typography": {"font": "Inter", "size": "compact"}},
             "layout": {"tabs": ["chats", "users"], "compactMessageComposer": true},
-            "chatFeatures": {"coreMessagingExperience": {"typingIndicator": false}},
+            "chatFeatures": {"coreMessagingExperience": {"typingIndicator": false}, "groupManagement": {"joinLeaveGroup": false}},
             "texts": {"de": {"title": "Hilfe"}, "de-AT": {"title": "Servus"}},
             "someday": {"a": 1}
         });
@@ -121,7 +124,7 @@ mod tests {
         assert_eq!(variant.theme.as_deref(), Some("dark"));
         assert_eq!(variant.brand_color.as_deref(), Some("#e5484d"));
         assert_eq!(variant.text_colors[0], None, "a colour that is not hex is not used");
-        assert!(!variant.features.typing && variant.features.receipts && variant.features.presence);
+        assert!(!variant.features.typing && variant.features.receipts && variant.features.presence && !variant.features.join_groups);
         assert!(variant.features.users_tab && !variant.features.groups_tab);
         assert!(variant.compact_composer);
         assert_eq!(variant.texts_for("de", "de-AT"), vec![json!({"title": "Hilfe"}), json!({"title": "Servus"})]);

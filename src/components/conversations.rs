@@ -171,7 +171,7 @@ pub fn new_conversation(chat: Chat, on_done: impl Fn() + Copy + 'static) -> web_
         users.set(Some(found));
         let found: Vec<(Peer, Option<String>)> = match features.groups_tab {
             true => match api.get::<Page<Group>>("/groups?perPage=100", &token).await {
-                Ok(page) => page.data.iter().map(|g| (Peer::group(g), g.icon.clone())).collect(),
+                Ok(page) => page.data.iter().filter(|g| features.join_groups || g.has_joined).map(|g| (Peer::group(g), g.icon.clone())).collect(),
                 Err(_) => Vec::new(),
             },
             false => Vec::new(),
