@@ -42,7 +42,7 @@ use crate::hooks::now_ms;
 /// `(store, guard)` pair, see [`UnderTest`]). Names in `$fresh` resolve as in the invoking module.
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::store::conformance::conformance_tests!(@checks $fresh;
+        $crate::store::conformance::conformance_tests!(@checks conformance, $fresh;
             apps_and_keys_round_trip,
             replaced_keys_are_no_longer_found,
             app_settings_round_trip,
@@ -88,15 +88,17 @@ macro_rules! conformance_tests {
             signals_wake_after_commits,
         );
     };
-    (@checks $fresh:expr; $($check:ident),+ $(,)?) => {
-        mod conformance {
+    // The tests of the checks of module `store::$suite` (this suite's, or another part's, such as
+    // `conformance_console`), in a module of the same name.
+    (@checks $suite:ident, $fresh:expr; $($check:ident),+ $(,)?) => {
+        mod $suite {
             #[allow(unused_imports)]
             use super::*;
             $(
                 #[tokio::test]
                 async fn $check() {
                     let fresh = $fresh;
-                    $crate::store::conformance::$check($crate::store::conformance::UnderTest::under_test(&fresh)).await;
+                    $crate::store::$suite::$check($crate::store::conformance::UnderTest::under_test(&fresh)).await;
                 }
             )+
         }
@@ -133,7 +135,8 @@ const OTHER_APP: &str = "app-two";
 /// A time in milliseconds long past, for deliveries queued at chosen times.
 const T0: i64 = 1_000_000;
 
-fn app_record(app_id: &str) -> App {
+/// An app with made-up settings (the other parts of the suite start from it too).
+pub(super) fn app_record(app_id: &str) -> App {
     App {
         app_id: app_id.into(),
         name: format!("App {app_id}"),
@@ -146,11 +149,13 @@ fn app_record(app_id: &str) -> App {
     }
 }
 
-async fn with_app(store: &dyn Store, app_id: &str) {
+/// Stores [`app_record`]`(app_id)`, without keys.
+pub(super) async fn with_app(store: &dyn Store, app_id: &str) {
     store.create_app(&app_record(app_id), &[]).await.expect("create the app");
 }
 
-fn new_user(uid: &str) -> NewUser {
+/// A user the REST API made, named after their uid.
+pub(super) fn new_user(uid: &str) -> NewUser {
     NewUser {
         uid: uid.into(),
         origin: UserOrigin::Api,

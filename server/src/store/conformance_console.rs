@@ -7,18 +7,17 @@
 //! crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
 //! ```
 
-use confab_protocol::rest::app::UidSignInPolicy;
 use confab_protocol::rest::messages::{Category, MessageData, ReceiverType};
 
 use super::console::{key_id, NewAudit, NewConsoleSession, DAY_SECS};
-use super::{App, KeyScope, NewKey, NewMessage, NewUser, PageRequest, SendOutcome, Store, StoreError, TokenLifetime, UserOrigin};
+use super::{App, KeyScope, NewKey, NewMessage, NewUser, PageRequest, SendOutcome, Store, StoreError, TokenLifetime};
 
 /// Expands to a module `conformance_console` with one `#[tokio::test]` per check, each running it against
 /// the store `$fresh` gives (a store, or a `(store, guard)` pair; see
 /// [`UnderTest`](crate::store::conformance::UnderTest)).
 macro_rules! conformance_console_tests {
     ($fresh:expr) => {
-        $crate::store::conformance_console::conformance_console_tests!(@checks $fresh;
+        $crate::store::conformance::conformance_tests!(@checks conformance_console, $fresh;
             owners_are_unique_by_email_whatever_the_case,
             a_password_change_clears_the_one_time_flag,
             sessions_end_after_idle_time_expiry_or_deletion,
@@ -30,22 +29,6 @@ macro_rules! conformance_console_tests {
             user_tokens_are_the_live_ones_with_their_ends,
         );
     };
-    (@checks $fresh:expr; $($check:ident),+ $(,)?) => {
-        mod conformance_console {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $check() {
-                    let fresh = $fresh;
-                    $crate::store::conformance_console::$check(
-                        $crate::store::conformance::UnderTest::under_test(&fresh),
-                    )
-                    .await;
-                }
-            )+
-        }
-    };
 }
 pub(crate) use conformance_console_tests;
 
@@ -53,16 +36,7 @@ const APP: &str = "console-app";
 const OTHER_APP: &str = "console-other";
 
 fn app_record(app_id: &str, created_at: i64) -> App {
-    App {
-        app_id: app_id.into(),
-        name: format!("App {app_id}"),
-        region: "local".into(),
-        identity_secret: format!("secret-of-{app_id}"),
-        enforce_identity: true,
-        uid_sign_in: UidSignInPolicy::Verified,
-        visible_roles: vec!["agent".into()],
-        created_at,
-    }
+    App { created_at, ..super::conformance::app_record(app_id) }
 }
 
 fn key(name: &str, secret: &str, scope: KeyScope) -> NewKey {
@@ -70,18 +44,7 @@ fn key(name: &str, secret: &str, scope: KeyScope) -> NewKey {
 }
 
 fn user(uid: &str) -> NewUser {
-    NewUser {
-        uid: uid.into(),
-        origin: UserOrigin::Api,
-        name: uid.into(),
-        avatar: None,
-        link: None,
-        role: "default".into(),
-        status_message: None,
-        metadata: None,
-        tags: Vec::new(),
-        created_at: 1,
-    }
+    NewUser { created_at: 1, ..super::conformance::new_user(uid) }
 }
 
 fn session(token: &str, owner_id: i64, created_at: i64, expires_at: i64) -> NewConsoleSession {

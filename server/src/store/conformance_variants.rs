@@ -7,11 +7,11 @@
 //! crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);
 //! ```
 
-use confab_protocol::rest::app::UidSignInPolicy;
 use serde_json::json;
 
+use super::conformance::with_app;
 use super::{
-    App, NewUser, NewVariant, PageRequest, Store, StoreError, TokenLifetime, UserOrigin, VariantChange, VariantCreated,
+    NewUser, NewVariant, PageRequest, Store, StoreError, TokenLifetime, UserOrigin, VariantChange, VariantCreated,
     VariantRecord,
 };
 
@@ -20,7 +20,7 @@ use super::{
 /// [`UnderTest`](crate::store::conformance::UnderTest)).
 macro_rules! conformance_variants_tests {
     ($fresh:expr) => {
-        $crate::store::conformance_variants::conformance_variants_tests!(@checks $fresh;
+        $crate::store::conformance::conformance_tests!(@checks conformance_variants, $fresh;
             variants_round_trip_with_their_settings_as_given,
             the_first_variant_is_the_default_and_one_default_stays,
             deleting_the_default_makes_the_oldest_remaining_one_default,
@@ -30,42 +30,12 @@ macro_rules! conformance_variants_tests {
             tokens_remember_their_variant_until_it_goes,
         );
     };
-    (@checks $fresh:expr; $($check:ident),+ $(,)?) => {
-        mod conformance_variants {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $check() {
-                    let fresh = $fresh;
-                    $crate::store::conformance_variants::$check(
-                        $crate::store::conformance::UnderTest::under_test(&fresh),
-                    )
-                    .await;
-                }
-            )+
-        }
-    };
 }
 pub(crate) use conformance_variants_tests;
 
 const APP: &str = "variants-app";
 const OTHER_APP: &str = "variants-other";
 const LIMIT: usize = 100;
-
-async fn with_app(store: &dyn Store, app_id: &str) {
-    let app = App {
-        app_id: app_id.into(),
-        name: format!("App {app_id}"),
-        region: "local".into(),
-        identity_secret: "secret".into(),
-        enforce_identity: true,
-        uid_sign_in: UidSignInPolicy::Verified,
-        visible_roles: Vec::new(),
-        created_at: 1,
-    };
-    store.create_app(&app, &[]).await.unwrap();
-}
 
 fn new_variant(id: &str, created_at: i64) -> NewVariant {
     NewVariant { id: id.into(), name: format!("Variant {id}"), settings: json!({}), created_at }
