@@ -11,14 +11,6 @@ var READY_TIMEOUT_MS = 15000;
 var root = c.isDocked ? x.el.shadowRoot : x.el;
 var launcher = c.isDocked && root.querySelector("button");
 var chatIcon = launcher && launcher.innerHTML;
-// The variant's close icon (an image URL), else a cross.
-var closing = (((c.variant || {}).noCode || {}).styles || {}).closeIcon, closeIcon = '<svg viewBox="0 0 24 24" width="22" aria-hidden="true"><path stroke="#fff" stroke-width="2.5" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>';
-if (/^(https?:|data:image\/)/.test(closing)) {
-  var image = new Image(22, 22);
-  image.alt = "";
-  image.src = closing;
-  closeIcon = image.outerHTML;
-}
 var frame = null, ready = false, open = false, shown = false, timer = 0, unread = 0, wanted = null;
 
 function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -84,7 +76,7 @@ function show(want) {
   launcher.setAttribute("aria-expanded", visible);
   launcher.setAttribute("aria-label", visible ? "Close chat" : unread ? "Open chat (" + unread + " unread)" : "Open chat");
   launcher.innerHTML = visible
-    ? closeIcon
+    ? x.close // the variant's close icon, rendered by the server with the launcher
     : chatIcon + (unread ? '<span class="b" aria-hidden="true">' + (unread > 99 ? "99+" : unread) + "</span>" : "");
   if (visible !== shown) {
     emit(visible ? "onOpenChat" : "onCloseChat", {});

@@ -152,6 +152,7 @@ function start(config) {
     if (config.isDocked == null && j.docked === false && c.mount) c.isDocked = false, el = place(c, p);
     if (!config.theme && j.theme) c.theme = j.theme;
     c.dockedAlignment = j.side || c.dockedAlignment;
+    x.close = j.close;
     if (!el && !j.html) p.push(problem("FRAME_LOAD_FAILED", 0, (j.error || {}).message || "the chat server could not be reached"));
     if (p.length) return p.forEach(report), widget = null;
     x.el = el ? embed(c, el) : launch(j.html);

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{middleware, Router};
 use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::rest::variants::{is_hex_color, is_icon_url};
+use confab_protocol::widget_config::{DEFAULT_DOCKED_ALIGNMENT, DOCKED_ALIGNMENTS, THEMES};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -22,6 +23,8 @@ use crate::validate;
 const DEFAULT_BACKGROUND: &str = "#3757d4";
 /// The chat bubble drawn when the variant gives no open icon.
 const CHAT_ICON: &str = r##"<svg viewBox="0 0 24 24" width="26" aria-hidden="true"><path fill="#fff" d="M4 4h16v12H9l-5 4z"/></svg>"##;
+/// The cross drawn on an open panel's launcher when the variant gives no close icon.
+const CLOSE_ICON: &str = r##"<svg viewBox="0 0 24 24" width="22" aria-hidden="true"><path stroke="#fff" stroke-width="2.5" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>"##;
 
 /// The query: the app, the variant, and the side the snippet asks for (it wins over the variant's).
 #[derive(Debug, Deserialize)]
@@ -43,16 +46,24 @@ fn attribute(text: &str) -> String {
     text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The string `key` of the variant's `noCode.styles`.
+fn style<'a>(settings: &'a Value, key: &str) -> Option<&'a str> {
+    at(settings, "noCode.styles").and_then(|styles| styles.get(key)).and_then(Value::as_str)
+}
+
+/// The launcher icon the variant names at `key` (an image of `size` px), else `default`.
+fn icon(settings: &Value, key: &str, size: u32, default: &str) -> String {
+    match style(settings, key).filter(|url| is_icon_url(url)) {
+        Some(url) => format!(r#"<img src="{}" width="{size}" height="{size}" alt="">"#, attribute(url)),
+        None => default.to_owned(),
+    }
+}
+
 /// The launcher's shadow-root markup: its stylesheet and its button.
 pub fn render(settings: &Value, side: &str) -> String {
-    let styles = at(settings, "noCode.styles");
-    let style = |key: &str| styles.and_then(|s| s.get(key)).and_then(Value::as_str);
-    let background = style("buttonBackGround").filter(|c| is_hex_color(c)).unwrap_or(DEFAULT_BACKGROUND);
-    let radius = if style("buttonShape") == Some("square") { "12px" } else { "50%" };
-    let icon = match style("openIcon").filter(|u| is_icon_url(u)) {
-        Some(url) => format!(r#"<img src="{}" width="26" height="26" alt="">"#, attribute(url)),
-        None => CHAT_ICON.to_owned(),
-    };
+    let background = style(settings, "buttonBackGround").filter(|c| is_hex_color(c)).unwrap_or(DEFAULT_BACKGROUND);
+    let radius = if style(settings, "buttonShape") == Some("square") { "12px" } else { "50%" };
+    let icon = icon(settings, "openIcon", 26, CHAT_ICON);
     format!(
         "<style>:host{{all:initial}}button{{position:fixed;bottom:20px;{side}:20px;z-index:2147483000;width:56px;height:56px;\
          border:0;border-radius:{radius};background:{background};cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;\
@@ -61,15 +72,16 @@ pub fn render(settings: &Value, side: &str) -> String {
     )
 }
 
-/// The answer: `settings`, `html`, the resolved `side`, the variant's `theme` and `docked` where it says,
+/// The answer: `settings`, `html`, `close` (the launcher's icon while the panel is open), the resolved `side`, the variant's `theme` and `docked` where it says,
 /// and `unknownVariant` when `variantID` names no variant of the app (the default is served instead).
 pub fn answer(settings: Option<&Value>, asked_side: Option<&str>, unknown_variant: bool) -> Value {
     let empty = json!({});
     let settings = settings.unwrap_or(&empty);
-    let variant_side = at(settings, "noCode.styles.dockedAlignment").and_then(Value::as_str).filter(|s| matches!(*s, "left" | "right"));
-    let side = asked_side.or(variant_side).unwrap_or("right");
-    let mut answer = json!({"settings": settings, "html": render(settings, side), "side": side});
-    if let Some(theme) = at(settings, "style.theme").and_then(Value::as_str).filter(|t| confab_protocol::widget_config::THEMES.contains(t)) {
+    let variant_side = style(settings, "dockedAlignment").filter(|s| DOCKED_ALIGNMENTS.contains(s));
+    let side = asked_side.or(variant_side).unwrap_or(DEFAULT_DOCKED_ALIGNMENT);
+    let close = icon(settings, "closeIcon", 22, CLOSE_ICON);
+    let mut answer = json!({"settings": settings, "html": render(settings, side), "close": close, "side": side});
+    if let Some(theme) = at(settings, "style.theme").and_then(Value::as_str).filter(|t| THEMES.contains(t)) {
         answer["theme"] = json!(theme);
     }
     if let Some(docked) = at(settings, "noCode.docked").and_then(Value::as_bool) {
@@ -101,10 +113,10 @@ async fn served_settings(state: &AppState, app_id: &str, variant_id: Option<&str
 /// `GET /widget/launcher?appID=…[&variantID=…][&side=left|right]`.
 async fn launcher(State(state): State<AppState>, Query(query): Query<LauncherQuery>, headers: HeaderMap) -> ApiResult<Response> {
     let app_id = validate::id("appID", query.app_id.as_deref().unwrap_or_default())?;
-    let side = match query.side.as_deref() {
-        None | Some("left") | Some("right") => query.side.as_deref(),
-        Some(_) => return Err(ApiError::bad_field("side", "side must be left or right")),
-    };
+    let side = query.side.as_deref();
+    if side.is_some_and(|side| !DOCKED_ALIGNMENTS.contains(&side)) {
+        return Err(ApiError::bad_field("side", "side must be left or right"));
+    }
     let variant_id = query.variant_id.as_deref().map(|id| validate::id("variantID", id)).transpose()?;
     if state.credentials.app(state.store.as_ref(), &app_id).await?.is_none() {
         return Err(ApiError::not_found(ApiErrorCode::ErrAppNotFound, format!("no app with id {app_id}")).with_field("appID"));
@@ -128,6 +140,9 @@ mod tests {
         let hostile = json!({"noCode": {"styles": {"buttonBackGround": "red;}*{display:none", "openIcon": "javascript:alert(1)"}}});
         let html = render(&hostile, "right");
         assert!(html.contains("background:#3757d4") && html.contains("<svg") && !html.contains("javascript"), "{html}");
+        let close = answer(Some(&json!({"noCode": {"styles": {"closeIcon": "https://cdn.example/x.png"}}})), None, false);
+        assert_eq!(close["close"], r#"<img src="https://cdn.example/x.png" width="22" height="22" alt="">"#);
+        assert_eq!(answer(Some(&hostile), None, false)["close"], CLOSE_ICON);
     }
 
     #[test]
