@@ -8,16 +8,18 @@
 //! deleted token stops working at once.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::store::{App, KeyRecord, Store, StoreResult};
+use crate::ttl_cache::TtlCache;
 
 /// How long an app or key read from the store is used before it is read again.
 pub const CACHE_TTL: Duration = Duration::from_secs(2);
 /// How long a user looked up as active is taken to stay active.
 pub const ACTIVE_USER_TTL: Duration = Duration::from_secs(2);
+/// Most apps, and most keys, remembered at once (past it, the expired ones are dropped).
+const MAX_CACHED: usize = 100_000;
 /// Most users remembered as active at once.
 const MAX_ACTIVE_USERS: usize = 100_000;
 
@@ -33,56 +35,28 @@ pub enum UserState {
 }
 
 /// Apps, keys and active users seen so far.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CredentialCache {
-    apps: RwLock<HashMap<String, (Arc<App>, Instant)>>,
-    keys: RwLock<HashMap<Vec<u8>, (KeyRecord, Instant)>>,
+    apps: TtlCache<String, Arc<App>>,
+    keys: TtlCache<Vec<u8>, KeyRecord>,
     active_users: RwLock<HashMap<(String, String), Instant>>,
-    /// Moves on each forget: a lookup that read the store before a forget does not cache what it read (it
-    /// may be what was just revoked).
-    forgets: AtomicU64,
+}
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self { apps: TtlCache::new(CACHE_TTL, MAX_CACHED), keys: TtlCache::new(CACHE_TTL, MAX_CACHED), active_users: RwLock::default() }
+    }
 }
 
 impl CredentialCache {
     /// The app with this id.
     pub async fn app(&self, store: &dyn Store, app_id: &str) -> StoreResult<Option<Arc<App>>> {
-        let now = Instant::now();
-        if let Some((app, until)) = self.apps.read().unwrap_or_else(|e| e.into_inner()).get(app_id) {
-            if *until > now {
-                return Ok(Some(app.clone()));
-            }
-        }
-        let forgets = self.forgets.load(Ordering::SeqCst);
-        let Some(app) = store.app(app_id).await? else {
-            self.apps.write().unwrap_or_else(|e| e.into_inner()).remove(app_id);
-            return Ok(None);
-        };
-        let app = Arc::new(app);
-        let mut apps = self.apps.write().unwrap_or_else(|e| e.into_inner());
-        if self.forgets.load(Ordering::SeqCst) == forgets {
-            apps.insert(app_id.to_owned(), (app.clone(), now + CACHE_TTL));
-        }
-        Ok(Some(app))
+        self.apps.get_or_load(app_id, || async { Ok(store.app(app_id).await?.map(Arc::new)) }).await
     }
 
     /// The key with this hash.
     pub async fn key(&self, store: &dyn Store, hash: &[u8]) -> StoreResult<Option<KeyRecord>> {
-        let now = Instant::now();
-        if let Some((key, until)) = self.keys.read().unwrap_or_else(|e| e.into_inner()).get(hash) {
-            if *until > now {
-                return Ok(Some(key.clone()));
-            }
-        }
-        let forgets = self.forgets.load(Ordering::SeqCst);
-        let Some(key) = store.key(hash).await? else {
-            self.keys.write().unwrap_or_else(|e| e.into_inner()).remove(hash);
-            return Ok(None);
-        };
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        if self.forgets.load(Ordering::SeqCst) == forgets {
-            keys.insert(hash.to_vec(), (key.clone(), now + CACHE_TTL));
-        }
-        Ok(Some(key))
+        self.keys.get_or_load(hash, || store.key(hash)).await
     }
 
     /// Whether `uid` of `app_id` exists and is active.
@@ -115,15 +89,11 @@ impl CredentialCache {
 
     /// Drops the cached key with this hash (it was revoked) so it stops working on this node at once.
     pub fn forget_key(&self, hash: &[u8]) {
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        self.forgets.fetch_add(1, Ordering::SeqCst);
-        keys.remove(hash);
+        self.keys.forget(hash);
     }
 
     /// Drops the cached app so its next use reads the store.
     pub fn forget_app(&self, app_id: &str) {
-        let mut apps = self.apps.write().unwrap_or_else(|e| e.into_inner());
-        self.forgets.fetch_add(1, Ordering::SeqCst);
-        apps.remove(app_id);
+        self.apps.forget(app_id);
     }
 }

@@ -58,6 +58,7 @@ pub mod validate;
 pub mod variant_features;
 pub mod store;
 pub mod tasks;
+pub mod ttl_cache;
 pub mod widget;
 
 pub use state::AppState;

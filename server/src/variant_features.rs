@@ -9,15 +9,14 @@
 use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::rest::variants::Switch;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{Store, StoreResult};
+use crate::store::{Store, StoreError, StoreResult};
+use crate::ttl_cache::TtlCache;
 
 /// How long the switches read for an (app, variant) are used before they are read again.
 pub const FEATURES_TTL: Duration = Duration::from_secs(2);
@@ -28,11 +27,13 @@ const MAX_ENTRIES: usize = 10_000;
 type Key = (String, Option<String>);
 
 /// The `chatFeatures` of the variants sessions use, by (app, variant).
-#[derive(Debug, Default)]
-pub struct FeatureCache {
-    entries: RwLock<HashMap<Key, (Arc<Value>, Instant)>>,
-    /// Moves on each forget: a read that started before it is not cached (it may be what just changed).
-    forgets: AtomicU64,
+#[derive(Debug)]
+pub struct FeatureCache(TtlCache<Key, Arc<Value>>);
+
+impl Default for FeatureCache {
+    fn default() -> Self {
+        Self(TtlCache::new(FEATURES_TTL, MAX_ENTRIES))
+    }
 }
 
 impl FeatureCache {
@@ -40,33 +41,21 @@ impl FeatureCache {
     /// default); `{}` when the app has no variant.
     pub async fn features(&self, store: &dyn Store, app_id: &str, variant_id: Option<&str>) -> StoreResult<Arc<Value>> {
         let key = (app_id.to_owned(), variant_id.map(str::to_owned));
-        let now = Instant::now();
-        if let Some((features, until)) = self.entries.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            if *until > now {
-                return Ok(features.clone());
-            }
-        }
-        let forgets = self.forgets.load(Ordering::SeqCst);
-        let named = match variant_id {
-            Some(id) => store.variant(app_id, id).await?,
-            None => None,
-        };
-        let variant = match named {
-            Some(variant) => Some(variant),
-            None => store.default_variant(app_id).await?,
-        };
-        let features = Arc::new(match variant.and_then(|v| v.settings.get("chatFeatures").cloned()) {
-            Some(switches) => serde_json::json!({ "chatFeatures": switches }),
-            None => serde_json::json!({}),
+        let features = self.0.get_or_load(&key, || async {
+            let named = match variant_id {
+                Some(id) => store.variant(app_id, id).await?,
+                None => None,
+            };
+            let variant = match named {
+                Some(variant) => Some(variant),
+                None => store.default_variant(app_id).await?,
+            };
+            Ok::<_, StoreError>(Some(Arc::new(match variant.and_then(|v| v.settings.get("chatFeatures").cloned()) {
+                Some(switches) => serde_json::json!({ "chatFeatures": switches }),
+                None => serde_json::json!({}),
+            })))
         });
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if self.forgets.load(Ordering::SeqCst) == forgets {
-            if entries.len() >= MAX_ENTRIES {
-                entries.retain(|_, (_, until)| *until > now);
-            }
-            entries.insert(key, (features.clone(), now + FEATURES_TTL));
-        }
-        Ok(features)
+        Ok(features.await?.unwrap_or_default())
     }
 
     /// Whether `switch` is on for sessions of `app_id` in `variant_id`.
@@ -76,9 +65,7 @@ impl FeatureCache {
 
     /// Forgets the app's entries (one of its variants changed), so this node applies the change at once.
     pub fn forget_app(&self, app_id: &str) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        self.forgets.fetch_add(1, Ordering::SeqCst);
-        entries.retain(|(app, _), _| app != app_id);
+        self.0.forget_where(|(app, _)| app == app_id);
     }
 }
 
