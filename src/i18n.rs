@@ -154,14 +154,13 @@ impl Catalog {
         catalog.rtl = is_rtl(language_of(Some(tag)));
         let mut plurals: Vec<(&'static str, &'static str)> = ENGLISH_PLURALS.to_vec();
         for entries in layers {
-            // A language that has its own plural forms drops English's (its categories differ).
-            if entries.iter().any(|(k, _)| k.starts_with("unread_count_")) {
-                plurals.retain(|(k, _)| !k.starts_with("unread_count_"));
-            }
+            // A layer that gives forms of a plural string gives all of them: the forms it lacks fall back
+            // to its `other`, never to another language's (their categories differ).
+            let bases: Vec<&str> = entries.iter().filter_map(|(k, _)| plural_base(k)).collect();
+            plurals.retain(|(k, _)| plural_base(k).is_none_or(|base| !bases.contains(&base)));
             for (key, value) in entries.iter() {
                 let value = forever(value.clone());
-                if !catalog.set(key, value) && key.contains('_') {
-                    plurals.retain(|(k, _)| k != key);
+                if !catalog.set(key, value) && plural_base(key).is_some() {
                     plurals.push((forever(key.clone()), value));
                 }
             }
@@ -174,10 +173,19 @@ impl Catalog {
     /// catalog lacks it), with `{count}` written as the language writes numbers.
     pub fn plural(&self, key: &str, count: u64) -> String {
         let category = plural_category(self.tag, count);
-        let form = |category: &str| self.plurals.iter().find(|(k, _)| k.strip_prefix(key).and_then(|rest| rest.strip_prefix('_')) == Some(category)).map(|(_, v)| *v);
+        let form = |category: &str| self.plurals.iter().find(|(k, _)| k.rsplit_once('_') == Some((key, category))).map(|(_, v)| *v);
         let template = form(&category).or_else(|| form("other")).unwrap_or("{count}");
         template.replace("{count}", &format_number(self.tag, count))
     }
+}
+
+/// The CLDR plural categories, as the suffixes of a plural string's forms (`unread_count_few`).
+const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// The string a plural form belongs to (`unread_count` for `unread_count_few`), if `key` is one.
+fn plural_base(key: &str) -> Option<&str> {
+    let (base, category) = key.rsplit_once('_')?;
+    PLURAL_CATEGORIES.contains(&category).then_some(base)
 }
 
 /// The CLDR plural category of `count` in `tag`.
@@ -252,6 +260,10 @@ mod tests {
         assert_eq!(ENGLISH.plural("unread_count", 3), "3 unread messages");
         let japanese = Catalog::build("ja", &[&pairs(&[("unread_count_other", "未読 {count} 件")])]);
         assert_eq!(japanese.plural("unread_count", 1), "未読 1 件");
+        let file = pairs(&[("unread_count_one", "{count} ungelesene Nachricht"), ("unread_count_other", "{count} ungelesene Nachrichten")]);
+        let german = Catalog::build("de", &[&file, &pairs(&[("unread_typo", "x")])]);
+        assert_eq!((german.plural("unread_count", 1), german.plural("unread_count", 2)), ("1 ungelesene Nachricht".into(), "2 ungelesene Nachrichten".into()));
+        assert!(german.plurals.iter().all(|(k, _)| plural_base(k) == Some("unread_count")), "a key that is no plural form is ignored");
     }
 
     /// Every catalog file has every English key, and placeholders survive translation.
@@ -264,18 +276,16 @@ mod tests {
             let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{language}.json: {e}"));
             let mut catalog = ENGLISH;
             for (key, value) in english.as_object().unwrap() {
-                let Some(plural_base) = key.strip_suffix("_other").filter(|_| key.starts_with("unread_count")) else {
-                    if key.starts_with("unread_count") {
-                        continue;
-                    }
-                    let translated = json.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("{language}.json lacks {key}"));
-                    for placeholder in ["{name}", "{count}"] {
-                        assert_eq!(value.as_str().unwrap().contains(placeholder), translated.contains(placeholder), "{language}.json {key}: {placeholder}");
-                    }
-                    assert!(catalog.set(key, "x"), "en.json has {key}, which the catalog lacks");
+                // A plural string needs its `other` form in every language; its other forms vary.
+                if let Some(base) = plural_base(key) {
+                    assert!(json.get(format!("{base}_other")).is_some(), "{language}.json lacks {base}_other");
                     continue;
-                };
-                assert!(json.get(format!("{plural_base}_other")).is_some(), "{language}.json lacks {plural_base}_other");
+                }
+                let translated = json.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("{language}.json lacks {key}"));
+                for placeholder in ["{name}", "{count}"] {
+                    assert_eq!(value.as_str().unwrap().contains(placeholder), translated.contains(placeholder), "{language}.json {key}: {placeholder}");
+                }
+                assert!(catalog.set(key, "x"), "en.json has {key}, which the catalog lacks");
             }
         }
     }
