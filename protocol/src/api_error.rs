@@ -115,6 +115,19 @@ wire_enum! {
         ErrBuilderNotFound = "ERR_BUILDER_NOT_FOUND",
         /// The session's variant turns this feature off; `details.field` names its switch (or the frame).
         ErrFeatureDisabled = "ERR_FEATURE_DISABLED",
+        /// An uploaded file is larger than the server takes for its kind (`details.limit`, in bytes).
+        ErrFileTooLarge = "ERR_FILE_TOO_LARGE",
+        /// The app's uploads would pass its storage quota (`details.limit`, in bytes).
+        ErrMediaQuotaExceeded = "ERR_MEDIA_QUOTA_EXCEEDED",
+        /// No upload with this id that the sender may attach: unknown, someone else's, or used by another
+        /// message.
+        ErrMediaNotFound = "ERR_MEDIA_NOT_FOUND",
+        /// The upload's content does not fit the message type (a `image` message naming a PDF, say).
+        ErrMediaTypeMismatch = "ERR_MEDIA_TYPE_MISMATCH",
+        /// A media URL's time is up: read the message again for a fresh one.
+        ErrMediaUrlExpired = "ERR_MEDIA_URL_EXPIRED",
+        /// A media URL's signature does not match (it was changed, or made by no server of this deployment).
+        ErrMediaUrlInvalid = "ERR_MEDIA_URL_INVALID",
     }
 }
 

@@ -17,6 +17,7 @@ use crate::realtime::{PresenceStatus, ReceiptKind, ServerFrame, TypingState};
 use crate::rest::auth::Session;
 use crate::rest::conversations::{Conversation, ConversationWith};
 use crate::rest::groups::{Group, GroupMember, GroupType, MemberScope};
+use crate::rest::media::{Media, MediaKind};
 use crate::rest::messages::{Attachment, Category, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, ReceiverType};
 use crate::rest::users::User;
 use crate::rest::{Data, Page, PageMeta, Pagination};
@@ -175,7 +176,7 @@ macro_rules! decode_by_name {
         }
     )*};
 }
-decode_by_name!(ReceiverType, Category, GroupType, MemberScope, ApiErrorCode);
+decode_by_name!(ReceiverType, Category, GroupType, MemberScope, ApiErrorCode, MediaKind);
 
 /// Enums whose wire names are their serde names, listed here.
 macro_rules! decode_by_list {
@@ -226,7 +227,14 @@ decode_struct!(Group {
     joined_at: "joinedAt", conversation_id: "conversationId", created_at: "createdAt", updated_at: "updatedAt",
 });
 decode_struct!(GroupMember { uid: "uid", name: "name", avatar: "avatar", scope: "scope", joined_at: "joinedAt" });
-decode_struct!(Attachment { url: "url", name: "name", mime_type: "mimeType", size: "size", extension: "extension" });
+decode_struct!(Attachment {
+    id: "id", url: "url", name: "name", mime_type: "mimeType", size: "size", extension: "extension", width: "width",
+    height: "height", thumbnail: "thumbnail",
+});
+decode_struct!(Media {
+    id: "id", kind: "kind", url: "url", name: "name", size: "size", mime_type: "mimeType", extension: "extension",
+    width: "width", height: "height", thumbnail: "thumbnail", expires_at: "expiresAt",
+});
 decode_struct!(MessageData {
     text: "text", attachments: "attachments", metadata: "metadata", custom_data: "customData", action: "action",
     entities: "entities",

@@ -18,6 +18,22 @@ pub const MAX_TAGS: usize = 25;
 pub const MAX_TAG_LEN: usize = 100;
 /// Largest message `data` (text, attachments and metadata), serialised, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 65 * 1024;
+/// Largest uploaded image by default, in bytes (the server's `--max-image-bytes` changes it).
+pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest uploaded video by default, in bytes (`--max-video-bytes`).
+pub const DEFAULT_MAX_VIDEO_BYTES: u64 = 100 * 1024 * 1024;
+/// Largest uploaded audio file by default, in bytes (`--max-audio-bytes`).
+pub const DEFAULT_MAX_AUDIO_BYTES: u64 = 25 * 1024 * 1024;
+/// Largest other uploaded file by default, in bytes (`--max-file-bytes`).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
+/// Bytes of uploads an app may keep by default (`--media-quota-bytes`).
+pub const DEFAULT_MEDIA_QUOTA_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// How long a signed media URL lasts by default, in seconds (`--media-url-ttl`).
+pub const DEFAULT_MEDIA_URL_TTL_SECS: u64 = 3600;
+/// How long an upload no message uses is kept, in seconds.
+pub const UNUSED_UPLOAD_TTL_SECS: u64 = 24 * 3600;
+/// Most attachments on one message.
+pub const MAX_ATTACHMENTS: usize = 10;
 /// Largest request body the server reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 128 * 1024;
 /// Longest group password, in characters.

@@ -22,11 +22,51 @@ pub struct PanelFeatures {
     pub users_tab: bool,
     /// The picker lists groups (`layout.tabs` has `groups`, or lists no tabs).
     pub groups_tab: bool,
+    /// The visitor may attach photos.
+    pub photos: bool,
+    /// The visitor may attach videos.
+    pub videos: bool,
+    /// The visitor may attach audio files.
+    pub audio: bool,
+    /// The visitor may attach other files.
+    pub files: bool,
+    /// The visitor may record voice notes (needs `audio` too).
+    pub voice_notes: bool,
+}
+
+impl PanelFeatures {
+    /// Whether the visitor may send a message of this media type (`image`, `video`, `audio`, `file`).
+    pub fn allows_media(&self, message_type: &str) -> bool {
+        match message_type {
+            "image" => self.photos,
+            "video" => self.videos,
+            "audio" => self.audio,
+            "file" => self.files,
+            _ => false,
+        }
+    }
+
+    /// Whether the panel offers an attach button at all.
+    pub fn attaches(&self) -> bool {
+        self.photos || self.videos || self.audio || self.files
+    }
 }
 
 impl Default for PanelFeatures {
     fn default() -> Self {
-        Self { typing: true, receipts: true, presence: true, join_groups: true, users_tab: true, groups_tab: true }
+        Self {
+            typing: true,
+            receipts: true,
+            presence: true,
+            join_groups: true,
+            users_tab: true,
+            groups_tab: true,
+            photos: true,
+            videos: true,
+            audio: true,
+            files: true,
+            voice_notes: true,
+        }
     }
 }
 
@@ -89,6 +129,11 @@ impl PanelVariant {
                 join_groups: switch(switches::JOIN_LEAVE_GROUP),
                 users_tab: offers("users"),
                 groups_tab: offers("groups"),
+                photos: switch(switches::PHOTOS_SHARING),
+                videos: switch(switches::VIDEO_SHARING),
+                audio: switch(switches::AUDIO_SHARING),
+                files: switch(switches::FILE_SHARING),
+                voice_notes: switch(switches::VOICE_NOTES) && switch(switches::AUDIO_SHARING),
             },
             texts: at(settings, "texts").map(|t| t.to_value()).unwrap_or(Value::Null),
         }

@@ -90,6 +90,10 @@ fn message(full: bool) -> Message {
                     mime_type: Some("application/pdf".into()),
                     size: Some(1234),
                     extension: None,
+                    id: Some("md_0123456789abcdefghijklmnop".into()),
+                    width: Some(640),
+                    height: Some(480),
+                    thumbnail: Some("https://a.example/t.jpg".into()),
                 }]
             }),
             metadata: full.then(|| json!({"m": 1})),

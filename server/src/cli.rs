@@ -120,6 +120,25 @@ pub struct ServeArgs {
     /// ends TLS in front of it: an `https` address marks the console's session cookie `Secure`.
     #[arg(long, env = "CONFAB_PUBLIC_URL", value_parser = public_url)]
     pub public_url: Option<String>,
+    /// Largest uploaded image (PNG, JPEG, GIF, WebP), in bytes.
+    #[arg(long, env = "CONFAB_MAX_IMAGE_BYTES", default_value_t = confab_protocol::limits::DEFAULT_MAX_IMAGE_BYTES)]
+    pub max_image_bytes: u64,
+    /// Largest uploaded video (MP4, WebM), in bytes.
+    #[arg(long, env = "CONFAB_MAX_VIDEO_BYTES", default_value_t = confab_protocol::limits::DEFAULT_MAX_VIDEO_BYTES)]
+    pub max_video_bytes: u64,
+    /// Largest uploaded audio file, in bytes.
+    #[arg(long, env = "CONFAB_MAX_AUDIO_BYTES", default_value_t = confab_protocol::limits::DEFAULT_MAX_AUDIO_BYTES)]
+    pub max_audio_bytes: u64,
+    /// Largest other uploaded file, in bytes.
+    #[arg(long, env = "CONFAB_MAX_FILE_BYTES", default_value_t = confab_protocol::limits::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
+    /// Bytes of uploads (with their thumbnails) each app may keep.
+    #[arg(long, env = "CONFAB_MEDIA_QUOTA_BYTES", default_value_t = confab_protocol::limits::DEFAULT_MEDIA_QUOTA_BYTES)]
+    pub media_quota_bytes: u64,
+    /// How long a signed media URL works, at least, in seconds (it is rounded up to the next 10 minutes).
+    #[arg(long, env = "CONFAB_MEDIA_URL_TTL", default_value_t = confab_protocol::limits::DEFAULT_MEDIA_URL_TTL_SECS,
+          value_parser = clap::value_parser!(u64).range(60..=7 * 24 * 3600))]
+    pub media_url_ttl: u64,
 }
 
 impl ServeArgs {
@@ -137,6 +156,15 @@ impl ServeArgs {
         settings.demo = self.demo;
         settings.console_dir = self.console_dir.clone();
         settings.public_url = self.public_url.clone();
+        settings.media.max_bytes = crate::settings::MediaLimits {
+            image: self.max_image_bytes,
+            video: self.max_video_bytes,
+            audio: self.max_audio_bytes,
+            file: self.max_file_bytes,
+        };
+        settings.media.quota_bytes = self.media_quota_bytes;
+        settings.media.url_ttl_secs = self.media_url_ttl;
+        settings.media.spool_dir = self.data.data_dir.join("uploading");
         settings
     }
 }

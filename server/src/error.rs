@@ -44,6 +44,9 @@ pub enum ApiError {
     /// The storage layer failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something else inside the server failed (a disk, a task): logged, answered 500 without detail.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }
 
 /// Result of a handler.
@@ -61,6 +64,19 @@ impl ApiError {
             details.field = Some(name.to_owned());
         }
         self
+    }
+
+    /// The same refusal, with the limit that was passed.
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        if let Self::Refused { details, .. } = &mut self {
+            details.limit = Some(limit);
+        }
+        self
+    }
+
+    /// A failure inside the server, described for its log only.
+    pub fn internal(what: impl Into<String>) -> Self {
+        Self::Internal(what.into())
     }
 
     /// The same refusal with another code.
@@ -123,7 +139,7 @@ impl ApiError {
             Self::RateLimited { .. } => ApiErrorCode::ErrTooManyRequests,
             Self::Limited { code, .. } => *code,
             Self::Store(StoreError::Unavailable(_)) => ApiErrorCode::ErrStoreUnavailable,
-            Self::Store(_) => ApiErrorCode::ErrInternal,
+            Self::Store(_) | Self::Internal(_) => ApiErrorCode::ErrInternal,
         }
     }
 }
@@ -162,6 +178,15 @@ impl IntoResponse for ApiError {
                 let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
                 return response;
+            }
+            Self::Internal(what) => {
+                tracing::error!(error = %what, "internal failure");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ApiErrorCode::ErrInternal,
+                    "the server could not complete the request".to_owned(),
+                    ErrorDetails::default(),
+                )
             }
             Self::Store(err) => {
                 tracing::error!(error = %err, "storage failure");

@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/frame", get(frame))
         .route("/widget/{*path}", get(widget_file))
         .route("/v3/ws", get(realtime::socket::upgrade))
-        .merge(crate::console::with_v3(&state, api::router()))
+        .merge(crate::console::with_v3(&state, api::router(&state.settings.media)))
         .merge(crate::builders::router())
         .merge(crate::launcher::router())
         .fallback(not_found)

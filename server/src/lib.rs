@@ -47,6 +47,7 @@ pub mod hooks;
 pub mod http;
 pub mod policy;
 pub mod loader;
+pub mod media;
 pub mod secrets;
 pub mod settings;
 pub mod json;

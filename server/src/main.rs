@@ -116,7 +116,9 @@ async fn serve(args: ServeArgs) -> CliResult {
         true => format!("http://127.0.0.1:{}", addr.port()),
         false => format!("http://{addr}"),
     };
-    let settings = args.settings(callbacks, dispatch);
+    let mut settings = args.settings(callbacks, dispatch);
+    settings.media.base_url = settings.public_url.clone().unwrap_or_else(|| base.clone());
+    settings.media.url_key = Some(confab_server::media::urls::shared_key(store.as_ref()).await?);
     let cluster = match &args.redis_url {
         Some(url) => Some(ClusterLinks::connect(url, &args.cluster_name).await.map_err(|e| format!("--redis-url: {e}"))?),
         None => None,

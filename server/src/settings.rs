@@ -55,6 +55,75 @@ pub struct Settings {
     /// The address sites and owners reach this server at (`https://chat.example.com`), when it is behind a
     /// proxy; an `https` one marks the console's cookie `Secure`.
     pub public_url: Option<String>,
+    /// Uploads: limits, quota, signed URLs.
+    pub media: MediaSettings,
+}
+
+/// How uploads are taken and served.
+#[derive(Debug, Clone)]
+pub struct MediaSettings {
+    /// Largest image, video, audio file and other file, in bytes.
+    pub max_bytes: MediaLimits,
+    /// Bytes of uploads (with their thumbnails) an app may keep.
+    pub quota_bytes: u64,
+    /// How long a signed media URL lasts, at least, in seconds.
+    pub url_ttl_secs: u64,
+    /// The start of media URLs (`https://chat.example.com`): `--public-url`, else this node's address.
+    pub base_url: String,
+    /// Where uploads are written while they arrive.
+    pub spool_dir: PathBuf,
+    /// The deployment's URL signing key, shared by its nodes (`None`: one made for this process).
+    pub url_key: Option<Vec<u8>>,
+}
+
+/// Size limits of uploads, by kind, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    /// PNG, JPEG, GIF, WebP.
+    pub image: u64,
+    /// MP4, WebM with video.
+    pub video: u64,
+    /// Audio.
+    pub audio: u64,
+    /// Anything else.
+    pub file: u64,
+}
+
+impl MediaLimits {
+    /// The limit for uploads of `kind`.
+    pub fn of(&self, kind: confab_protocol::rest::media::MediaKind) -> u64 {
+        use confab_protocol::rest::media::MediaKind;
+        match kind {
+            MediaKind::Image => self.image,
+            MediaKind::Video => self.video,
+            MediaKind::Audio => self.audio,
+            MediaKind::File => self.file,
+        }
+    }
+
+    /// The largest of them: no upload may pass it.
+    pub fn largest(&self) -> u64 {
+        self.image.max(self.video).max(self.audio).max(self.file)
+    }
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        use confab_protocol::limits::*;
+        Self {
+            max_bytes: MediaLimits {
+                image: DEFAULT_MAX_IMAGE_BYTES,
+                video: DEFAULT_MAX_VIDEO_BYTES,
+                audio: DEFAULT_MAX_AUDIO_BYTES,
+                file: DEFAULT_MAX_FILE_BYTES,
+            },
+            quota_bytes: DEFAULT_MEDIA_QUOTA_BYTES,
+            url_ttl_secs: DEFAULT_MEDIA_URL_TTL_SECS,
+            base_url: String::new(),
+            spool_dir: std::env::temp_dir(),
+            url_key: None,
+        }
+    }
 }
 
 impl Settings {
@@ -76,6 +145,7 @@ impl Settings {
             demo: false,
             console_dir: PathBuf::from(DEFAULT_CONSOLE_DIR),
             public_url: None,
+            media: MediaSettings::default(),
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub tasks: Arc<BackgroundTasks>,
     /// The feature switches of sessions' variants, cached briefly.
     pub variant_features: Arc<crate::variant_features::FeatureCache>,
+    /// Signed URLs of uploads.
+    pub media_urls: Arc<crate::media::urls::MediaUrls>,
 }
 
 impl AppState {
@@ -65,14 +67,17 @@ impl AppState {
             Some(links) => (Some(links.broker), (links.presence, links.counts)),
             None => (None, ClusterLinks::alone()),
         };
-        let realtime = Realtime::start(store.clone(), broker, presence, &tasks);
+        let media_urls = Arc::new(media_urls(&settings.media));
+        let realtime = Realtime::start(store.clone(), broker, presence, media_urls.clone(), &tasks);
         let callbacks = Arc::new(settings.callbacks.clone());
-        let dispatch = settings.dispatch.clone();
+        let mut dispatch = settings.dispatch.clone();
         let (region, widget_dir, rate_limit) = (settings.region.as_str(), settings.widget_dir.as_path(), settings.rate_limit);
         let widget = Arc::new(WidgetAssets::load(widget_dir)?);
+        dispatch.media_urls = media_urls.clone();
         tasks.spawn("dispatcher", dispatcher::run(store.clone(), callbacks.clone(), dispatch));
         tasks.spawn("delivery purge", dispatcher::purge(store.clone()));
         tasks.spawn("token expiry", crate::expiry::run(store.clone(), realtime.clone()));
+        tasks.spawn("unused uploads", crate::media::sweep::run(store.clone()));
         Ok(Self {
             demo_bot: None,
             callbacks,
@@ -89,6 +94,17 @@ impl AppState {
             settings: Arc::new(settings),
             tasks,
             variant_features: Arc::default(),
+            media_urls,
         })
     }
+}
+
+/// The URL signer `settings` give: their shared key, or one made for this process (a server alone).
+fn media_urls(settings: &crate::settings::MediaSettings) -> crate::media::urls::MediaUrls {
+    let key = settings.url_key.clone().unwrap_or_else(|| {
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system's random source is available");
+        key
+    });
+    crate::media::urls::MediaUrls::new(key, settings.url_ttl_secs, &settings.base_url)
 }

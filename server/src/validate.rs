@@ -64,6 +64,15 @@ pub fn url(field: &str, value: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
+/// An upload's id: `md_` and 26 of a-z and 0-9.
+pub fn media_id(field: &str, value: &str) -> Result<(), ApiError> {
+    let tail = value.strip_prefix("md_").unwrap_or_default();
+    match tail.len() == 26 && tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+        true => Ok(()),
+        false => Err(ApiError::bad_field(field, "must be an upload id (md_ and 26 letters and digits, from POST /media)")),
+    }
+}
+
 /// Optional metadata: a JSON object of at most [`MAX_METADATA_BYTES`] serialised.
 pub fn metadata(field: &str, value: Option<&Value>) -> Result<(), ApiError> {
     let Some(value) = value else { return Ok(()) };

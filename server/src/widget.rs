@@ -133,7 +133,9 @@ pub(crate) fn is_content_hashed(name: &str) -> bool {
 }
 
 /// The frame's policy: its own scripts (and the inline bootstrap trunk writes, by hash), its own
-/// WebAssembly, images from anywhere (avatars), connections to this server only, and any page may embed it.
+/// WebAssembly, images from anywhere (avatars) and from the panel's own blobs (previews of files being
+/// sent), audio and video from this server and those blobs, connections to this server only, and any page
+/// may embed it.
 fn frame_csp(html: &str) -> String {
     let hashes: String = inline_scripts(html)
         .map(|script| {
@@ -143,8 +145,8 @@ fn frame_csp(html: &str) -> String {
         .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: https: http:; connect-src 'self'; frame-ancestors *; base-uri 'none'; \
-         form-action 'none'; object-src 'none'"
+         img-src 'self' data: blob: https: http:; media-src 'self' blob:; connect-src 'self'; frame-ancestors *; \
+         base-uri 'none'; form-action 'none'; object-src 'none'"
     )
 }
 

@@ -64,12 +64,18 @@ impl Category {
 /// Types of the `message` category.
 pub const MESSAGE_TYPES: &[&str] = &["text", "image", "video", "audio", "file"];
 
-/// A file attached to a media message (the file itself lives at `url`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A file attached to a media message. An attachment with an `id` is an upload (`POST /media`): a send
+/// gives only the `id`, and the server fills in the rest from the upload, with signed URLs that expire. One
+/// without is a link to a file hosted elsewhere, at `url`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
-    /// Where the file is.
+    /// The upload's id (`md_...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where the file is (for an upload, a signed URL).
+    #[serde(default)]
     pub url: String,
     /// File name.
     pub name: Option<String>,
@@ -79,6 +85,15 @@ pub struct Attachment {
     pub size: Option<u64>,
     /// File extension.
     pub extension: Option<String>,
+    /// Width in pixels (images and video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels (images and video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// A small JPEG of an image or a video's poster, by signed URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
 }
 
 /// The content of a message.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bots;
 pub mod conversations;
 pub mod groups;
+pub mod media;
 pub mod messages;
 pub mod social;
 pub mod users;

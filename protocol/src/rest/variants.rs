@@ -153,10 +153,16 @@ pub mod switches {
     pub const EDIT_MESSAGE: Switch = core("editMessage");
     /// Deleting messages.
     pub const DELETE_MESSAGE: Switch = core("deleteMessage");
-    /// Sending photos.
+    /// Sending photos (messages of type `image`).
     pub const PHOTOS_SHARING: Switch = core("photosSharing");
-    /// Sending files.
+    /// Sending videos (type `video`).
+    pub const VIDEO_SHARING: Switch = core("videoSharing");
+    /// Sending audio (type `audio`, voice notes included).
+    pub const AUDIO_SHARING: Switch = core("audioSharing");
+    /// Sending other files (type `file`).
     pub const FILE_SHARING: Switch = core("fileSharing");
+    /// Recording voice notes in the panel.
+    pub const VOICE_NOTES: Switch = engagement("voiceNotes");
     /// Reactions.
     pub const REACTIONS: Switch = engagement("reactions");
     /// Mentions.
@@ -178,7 +184,10 @@ pub mod switches {
         EDIT_MESSAGE,
         DELETE_MESSAGE,
         PHOTOS_SHARING,
+        VIDEO_SHARING,
+        AUDIO_SHARING,
         FILE_SHARING,
+        VOICE_NOTES,
         REACTIONS,
         MENTIONS,
         CREATE_GROUP,
@@ -188,8 +197,30 @@ pub mod switches {
     ];
 
     /// The switches the server enforces for a variant's sessions (the REST API key is never restricted):
-    /// typing frames, `POST /groups`, join and leave, and editing and deleting messages.
-    pub const ENFORCED: &[Switch] = &[TYPING_INDICATOR, CREATE_GROUP, JOIN_LEAVE_GROUP, EDIT_MESSAGE, DELETE_MESSAGE];
+    /// typing frames, `POST /groups`, join and leave, editing and deleting messages, and uploading and sending
+    /// photos, videos, audio and files.
+    pub const ENFORCED: &[Switch] = &[
+        TYPING_INDICATOR,
+        CREATE_GROUP,
+        JOIN_LEAVE_GROUP,
+        EDIT_MESSAGE,
+        DELETE_MESSAGE,
+        PHOTOS_SHARING,
+        VIDEO_SHARING,
+        AUDIO_SHARING,
+        FILE_SHARING,
+    ];
+
+    /// The switch that allows sending messages of `message_type` (`image`, `video`, `audio`, `file`).
+    pub fn for_media_type(message_type: &str) -> Option<Switch> {
+        match message_type {
+            "image" => Some(PHOTOS_SHARING),
+            "video" => Some(VIDEO_SHARING),
+            "audio" => Some(AUDIO_SHARING),
+            "file" => Some(FILE_SHARING),
+            _ => None,
+        }
+    }
 }
 
 /// The `chatFeatures` switches the reference builder knows, by section, with its defaults (absent: this

@@ -131,5 +131,5 @@ async fn bot_message(caller: Caller, State(state): State<AppState>, Path(uid): P
     caller.require_admin()?;
     let uid = validate::id("uid", &uid)?;
     state.store.bot(caller.app_id(), &uid).await?.ok_or_else(|| bot_not_found(&uid))?;
-    Ok(data(crate::chat::send(&state, caller.app_id(), uid, body).await?))
+    Ok(data(crate::chat::send(&state, caller.app_id(), uid, crate::chat::SentBy::AppKey, body).await?))
 }

@@ -55,7 +55,10 @@ async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiRes
         conversation_id: row.conversation_id,
         conversation_type: row.conversation_type,
         unread_message_count: row.unread,
-        last_message: row.last_message,
+        last_message: row.last_message.map(|mut message| {
+            state.media_urls.sign_message(&mut message);
+            message
+        }),
         conversation_with: with,
         updated_at: row.updated_at,
     }))

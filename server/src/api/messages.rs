@@ -65,7 +65,7 @@ async fn reachable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Me
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn send_message(caller: Caller, State(state): State<AppState>, ApiJson(body): ApiJson<SendMessage>) -> ApiResult<Json<Data<Message>>> {
     let sender = caller.acting_user()?;
-    Ok(data(chat::send(&state, caller.app_id(), sender, body).await?))
+    Ok(data(chat::send(&state, caller.app_id(), sender, chat::SentBy::of(&caller), body).await?))
 }
 
 /// The filter and cursor of a list request.
@@ -102,7 +102,8 @@ fn message_filter(query: &MessageQuery) -> ApiResult<MessageFilter> {
 }
 
 async fn page_of(state: &AppState, app_id: &str, filter: MessageFilter) -> ApiResult<Json<MessagePage>> {
-    let messages = state.store.list_messages(app_id, &filter).await?;
+    let mut messages = state.store.list_messages(app_id, &filter).await?;
+    state.media_urls.sign_messages(messages.iter_mut());
     let append = matches!(filter.cursor, Cursor::After(_) | Cursor::AfterTime(_));
     let affix = if append { "append" } else { "prepend" };
     let edge = if append { messages.last() } else { messages.first() };
@@ -177,7 +178,9 @@ async fn group_messages(caller: Caller, State(state): State<AppState>, Path(guid
 #[utoipa::path(get, path = "/messages/{id}", tag = "messages", params(("id" = String, Path, description = "The message id")),
     responses((status = 200, body = Data<Message>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
 async fn get_message(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Data<Message>>> {
-    Ok(data(reachable(&state, &caller, &id).await?.0))
+    let (mut message, _) = reachable(&state, &caller, &id).await?;
+    state.media_urls.sign_message(&mut message);
+    Ok(data(message))
 }
 
 /// The action message recording a change of `message` by `by`.
@@ -211,14 +214,20 @@ async fn edit_message(caller: Caller, State(state): State<AppState>, Path(id): P
     if message.deleted_at.is_some() || !matches!(message.category, Category::Message | Category::Custom) {
         return Err(message_not_found(&id));
     }
+    let mut body = body;
+    if !crate::media::attach::upload_ids(&message.data).is_empty() {
+        // A media message's uploads stay; an edit changes its caption and metadata.
+        body.data.attachments = message.data.attachments.clone();
+    }
     check_content(message.category, &message.message_type, &body.data)?;
     validate::tags("tags", body.tags.as_deref())?;
     let by = actor.uid().unwrap_or(APP_SENDER).to_owned();
     let action = message_action(&message, &by, "edited");
     let change = MessageChange::Edit { data: body.data, tags: body.tags };
     let number: i64 = message.id.parse().map_err(|_| message_not_found(&id))?;
-    let edited = state.store.change_message(caller.app_id(), number, &change, &by, &action, now_secs()).await?;
-    Ok(data(edited.ok_or_else(|| message_not_found(&id))?))
+    let mut edited = state.store.change_message(caller.app_id(), number, &change, &by, &action, now_secs()).await?.ok_or_else(|| message_not_found(&id))?;
+    state.media_urls.sign_message(&mut edited);
+    Ok(data(edited))
 }
 
 /// Deletes a message: its content is cleared and it is marked deleted. Its sender, a group's admins and
@@ -248,5 +257,8 @@ async fn delete_message(caller: Caller, State(state): State<AppState>, Path(id):
     let action = message_action(&message, &by, "deleted");
     let number: i64 = message.id.parse().map_err(|_| message_not_found(&id))?;
     let deleted = state.store.change_message(caller.app_id(), number, &MessageChange::Delete, &by, &action, now_secs()).await?;
-    Ok(data(deleted.ok_or_else(|| message_not_found(&id))?))
+    let deleted = deleted.ok_or_else(|| message_not_found(&id))?;
+    // Its files go with it.
+    crate::media::remove_of_message(state.store.as_ref(), caller.app_id(), number).await?;
+    Ok(data(deleted))
 }

@@ -49,7 +49,7 @@ impl utoipa::Modify for Credentials {
 }
 
 /// The `/v3` routes and `/v3/openapi.json`.
-pub fn router() -> Router<AppState> {
+pub fn router(media: &crate::settings::MediaSettings) -> Router<AppState> {
     let api = OpenApiRouter::new()
         .merge(app::routes())
         .merge(sign_in::routes())
@@ -62,7 +62,8 @@ pub fn router() -> Router<AppState> {
         .merge(social::routes())
         .merge(bots::routes())
         .merge(webhooks::routes())
-        .merge(variants::routes());
+        .merge(variants::routes())
+        .merge(crate::media::routes(media));
     let (routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v3", api).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let doc = Arc::new(doc);

@@ -277,8 +277,8 @@ async fn update_user(caller: Caller, State(state): State<AppState>, Path(uid): P
     Ok(data(user.ok_or_else(|| ApiError::uid_not_found(&uid))?))
 }
 
-/// Deletes a user with their tokens, memberships, blocks and friends; what they wrote becomes tombstones
-/// and their 1:1 conversations close, so a user made later with the same uid reads nothing of theirs.
+/// Deletes a user with their tokens, memberships, blocks, friends and uploads; what they wrote becomes
+/// tombstones and their 1:1 conversations close, so a user made later with the same uid reads nothing of theirs.
 /// REST API key.
 #[utoipa::path(delete, path = "/users/{uid}", tag = "users", params(("uid" = String, Path, description = "The user's uid")), request_body = DeleteUser,
     responses((status = 200, body = Data<Success>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
@@ -290,6 +290,7 @@ async fn delete_user(caller: Caller, State(state): State<AppState>, Path(uid): P
     }
     state.credentials.forget_user(caller.app_id(), &uid);
     state.realtime.revoke(caller.app_id(), &uid, None);
+    crate::media::remove_of_uploader(state.store.as_ref(), caller.app_id(), &uid).await?;
     Ok(data(Success { success: true, message: Some(format!("user {uid} deleted")) }))
 }
 

@@ -11,4 +11,4 @@ mod send;
 pub use conversations::{conversation_not_found, resolve};
 pub use groups::{access, not_joined, GroupAccess, APP_SENDER};
 pub use marks::{mark, mark_in};
-pub use send::{check_content, send};
+pub use send::{check_content, send, SentBy};

@@ -3,15 +3,39 @@
 
 use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::ids::is_valid_id;
-use confab_protocol::limits::{MAX_ID_LEN, MAX_MESSAGE_BYTES};
+use confab_protocol::limits::{MAX_ATTACHMENTS, MAX_ID_LEN, MAX_MESSAGE_BYTES};
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType, SendMessage, MESSAGE_TYPES};
 
 use super::not_joined;
 use crate::apps::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{NewMessage, SendOutcome, SendRefusal};
+use crate::auth::{Caller, Principal};
+use crate::media::attach;
+use crate::store::{Claimant, NewMessage, SendOutcome, SendRefusal};
 use crate::validate;
+
+/// Who makes a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentBy<'a> {
+    /// A session, signed in with this variant (`None`: the app's default): the variant's switches apply.
+    Session {
+        /// The session's variant.
+        variant_id: Option<&'a str>,
+    },
+    /// The REST API key (acting for a user, or for a bot): never restricted by a variant.
+    AppKey,
+}
+
+impl<'a> SentBy<'a> {
+    /// Who a REST call sends as.
+    pub fn of(caller: &'a Caller) -> Self {
+        match caller.principal {
+            Principal::User(_) => Self::Session { variant_id: caller.variant_id.as_deref() },
+            _ => Self::AppKey,
+        }
+    }
+}
 
 /// Checks content a client may send in `category` with `message_type`.
 pub fn check_content(category: Category, message_type: &str, content: &MessageData) -> ApiResult<()> {
@@ -35,8 +59,18 @@ pub fn check_content(category: Category, message_type: &str, content: &MessageDa
                 if attachments.is_empty() {
                     return Err(ApiError::bad_field("data.attachments", format!("a {message_type} message needs attachments")));
                 }
+                if attachments.len() > MAX_ATTACHMENTS {
+                    return Err(ApiError::over_limit("data.attachments", MAX_ATTACHMENTS, "attachments"));
+                }
                 for (i, attachment) in attachments.iter().enumerate() {
-                    validate::url(&format!("data.attachments[{i}].url"), Some(&attachment.url))?;
+                    match attachment.id.as_deref() {
+                        // An upload: the server fills in the rest.
+                        Some(id) => validate::media_id(&format!("data.attachments[{i}].id"), id)?,
+                        None => {
+                            validate::url(&format!("data.attachments[{i}].url"), Some(&attachment.url))?;
+                            validate::url(&format!("data.attachments[{i}].thumbnail"), attachment.thumbnail.as_deref())?;
+                        }
+                    }
                 }
             }
         }
@@ -60,11 +94,21 @@ pub fn check_content(category: Category, message_type: &str, content: &MessageDa
 }
 
 /// Checks and stores `body` sent by `sender` (REST or WebSocket); the stored message, or the first one
-/// stored under the same `muid`.
-pub async fn send(state: &AppState, app_id: &str, sender: String, body: SendMessage) -> ApiResult<Message> {
+/// stored under the same `muid`, with signed URLs for its uploads. A send naming uploads claims them first
+/// (see [`attach`]), and one without a `muid` is given one, so its claim has a key.
+pub async fn send(state: &AppState, app_id: &str, sender: String, by: SentBy<'_>, mut body: SendMessage) -> ApiResult<Message> {
     let receiver = validate::id("receiver", &body.receiver)?;
     let category = body.category.unwrap_or(Category::Message);
     check_content(category, &body.message_type, &body.data)?;
+    if let (SentBy::Session { variant_id }, Some(switch)) = (by, confab_protocol::rest::variants::switches::for_media_type(&body.message_type)) {
+        if category == Category::Message && !state.variant_features.enabled(state.store.as_ref(), app_id, variant_id, switch).await? {
+            return Err(crate::variant_features::disabled(&switch.path()));
+        }
+    }
+    let uploads = !attach::upload_ids(&body.data).is_empty();
+    if uploads && body.muid.is_none() {
+        body.muid = Some(format!("media-{}", crate::secrets::random_hex(12)));
+    }
     validate::tags("tags", body.tags.as_deref())?;
     if let Some(muid) = body.muid.as_deref() {
         if muid.is_empty() || muid.chars().any(char::is_control) {
@@ -88,8 +132,29 @@ pub async fn send(state: &AppState, app_id: &str, sender: String, body: SendMess
     };
     let receiver_type = message.receiver_type;
     let receiver = message.receiver.clone();
-    match state.store.send_message(app_id, message).await? {
-        SendOutcome::Stored { message, .. } => Ok(message),
+    let mut message = message;
+    let (sender_uid, muid) = (message.sender.clone(), message.muid.clone().unwrap_or_default());
+    let claimant = Claimant { sender: &sender_uid, muid: &muid, app_key: by == SentBy::AppKey };
+    let claimed = match uploads {
+        true => attach::claim(state, app_id, claimant, &message.message_type, &mut message.data).await?,
+        false => Vec::new(),
+    };
+    let outcome = state.store.send_message(app_id, message).await;
+    if !claimed.is_empty() {
+        match &outcome {
+            Ok(SendOutcome::Stored { message, .. }) => {
+                let id = message.id.parse().expect("stored ids are numbers");
+                state.store.link_media(app_id, &claimed, id).await?;
+            }
+            // The claim is released; if that fails too, the sweep finds it.
+            _ => state.store.release_media(app_id, &claimed, claimant).await?,
+        }
+    }
+    match outcome? {
+        SendOutcome::Stored { mut message, .. } => {
+            state.media_urls.sign_message(&mut message);
+            Ok(message)
+        }
         SendOutcome::Refused(refusal) => Err(match (refusal, receiver_type) {
             (SendRefusal::SenderInactive, _) => {
                 ApiError::forbidden(ApiErrorCode::ErrUserDeactivated, "the sender is deactivated")

@@ -28,6 +28,8 @@ pub struct DispatchSettings {
     pub concurrency: usize,
     /// The region payloads name.
     pub region: String,
+    /// Signs the URLs of uploads in payloads, at each call (so a retried call carries fresh ones).
+    pub media_urls: Arc<crate::media::urls::MediaUrls>,
 }
 
 impl DispatchSettings {
@@ -39,6 +41,7 @@ impl DispatchSettings {
             timeout: Duration::from_secs(CALLBACK_TIMEOUT_SECS),
             concurrency: 64,
             region: region.to_owned(),
+            media_urls: Arc::new(crate::media::urls::MediaUrls::new(Vec::new(), 3600, "")),
         }
     }
 }
@@ -222,7 +225,7 @@ async fn call(store: &dyn Store, client: &reqwest::Client, policy: &CallbackPoli
 async fn prepare(store: &dyn Store, policy: &CallbackPolicy, settings: &DispatchSettings, delivery: &DeliveryRecord) -> Result<(Target, Vec<u8>), PayloadError> {
     let target = target(store, delivery).await?;
     policy.check(&target.url).map_err(|why| PayloadError::Gone(format!("the callback URL {why}")))?;
-    let body = payload::body(store, delivery, &settings.region).await?;
+    let body = payload::body(store, delivery, &settings.region, &settings.media_urls).await?;
     Ok((target, body))
 }
 

@@ -9,6 +9,7 @@ use confab_protocol::rest::messages::{Message, ReceiverType};
 use confab_protocol::rest::webhooks::{TargetType, WebhookPayload, WebhookTrigger};
 use serde_json::{json, Value};
 
+use crate::media::urls::MediaUrls;
 use crate::store::{DeliveryRecord, Store, StoreResult};
 
 /// The REST API version a bot replies to.
@@ -83,14 +84,19 @@ async fn changed_by(store: &dyn Store, app_id: &str, action: &Message) -> StoreR
 }
 
 /// The `data` of a webhook call, by trigger.
-async fn webhook_data(store: &dyn Store, delivery: &DeliveryRecord, trigger: WebhookTrigger) -> Result<Value, PayloadError> {
+async fn webhook_data(store: &dyn Store, delivery: &DeliveryRecord, trigger: WebhookTrigger, urls: &MediaUrls) -> Result<Value, PayloadError> {
     use WebhookTrigger as T;
     let app_id = delivery.app_id.as_str();
     Ok(match trigger {
-        T::MessageSent => json!({"message": with_entities(store, app_id, message(store, delivery).await?).await?}),
+        T::MessageSent => {
+            let mut message = with_entities(store, app_id, message(store, delivery).await?).await?;
+            urls.sign_message(&mut message);
+            json!({"message": message})
+        }
         T::MessageEdited | T::MessageDeleted => {
             let action = message(store, delivery).await?;
-            let changed = changed_by(store, app_id, &action).await?;
+            let mut changed = changed_by(store, app_id, &action).await?;
+            urls.sign_messages(changed.iter_mut());
             json!({"message": changed, "action": action})
         }
         T::GroupMemberJoined
@@ -114,10 +120,12 @@ async fn webhook_data(store: &dyn Store, delivery: &DeliveryRecord, trigger: Web
 }
 
 /// The JSON body of `delivery`'s call.
-pub async fn body(store: &dyn Store, delivery: &DeliveryRecord, region: &str) -> Result<Vec<u8>, PayloadError> {
+/// Uploads' URLs in it are signed by `urls` now, so each call (a retry too) carries fresh ones.
+pub async fn body(store: &dyn Store, delivery: &DeliveryRecord, region: &str, urls: &MediaUrls) -> Result<Vec<u8>, PayloadError> {
     let bytes = match delivery.target_type {
         TargetType::Bot => {
-            let data = with_entities(store, &delivery.app_id, message(store, delivery).await?).await?;
+            let mut data = with_entities(store, &delivery.app_id, message(store, delivery).await?).await?;
+            urls.sign_message(&mut data);
             serde_json::to_vec(&BotPayload {
                 trigger: AFTER_MESSAGE.into(),
                 data,
@@ -133,7 +141,7 @@ pub async fn body(store: &dyn Store, delivery: &DeliveryRecord, region: &str) ->
                 .ok_or_else(|| PayloadError::Gone(format!("unknown trigger {}", delivery.trigger)))?;
             serde_json::to_vec(&WebhookPayload {
                 trigger,
-                data: webhook_data(store, delivery, trigger).await?,
+                data: webhook_data(store, delivery, trigger, urls).await?,
                 app_id: delivery.app_id.clone(),
                 region: region.to_owned(),
                 webhook: delivery.target.clone(),

@@ -50,6 +50,7 @@ impl Realtime {
         store: Arc<dyn Store>,
         cluster: Option<Arc<dyn Broker>>,
         presence: Arc<dyn hub::Presence>,
+        media_urls: Arc<crate::media::urls::MediaUrls>,
         tasks: &BackgroundTasks,
     ) -> Self {
         let hub = Arc::new(Hub::new(presence));
@@ -58,7 +59,7 @@ impl Realtime {
         if let Some(cluster) = &cluster {
             tasks.spawn("hub (cluster)", hub::run(hub.clone(), cluster.subscribe()));
         }
-        tasks.spawn("tailer", tailer::run(store.clone(), local.clone()));
+        tasks.spawn("tailer", tailer::run(store.clone(), local.clone(), media_urls));
         let realtime = Self { local, cluster, hub };
         tasks.spawn("presence transitions", socket::announce_transitions(store, realtime.clone()));
         realtime

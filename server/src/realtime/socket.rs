@@ -417,8 +417,9 @@ async fn replay(sink: &mut Sink, state: &AppState, session: &Session, after: i64
         };
         let messages = state.store.list_messages(&session.app_id, &filter).await.map_err(|_| Stop::Close(close_code::RESUME))?;
         let count = messages.len();
-        for message in messages {
+        for mut message in messages {
             cursor = message.id.parse().unwrap_or(cursor);
+            state.media_urls.sign_message(&mut message);
             send(sink, &ServerFrame::Message { message }).await?;
         }
         if count < RESUME_PAGE as usize {
@@ -485,7 +486,8 @@ async fn handle(
         ClientFrame::Auth { .. } => Some(error_frame(ApiError::bad_field("type", "this socket is signed in already"), None)),
         ClientFrame::Send { message } => {
             let muid = message.muid.clone();
-            match chat::send(state, &session.app_id, session.uid.clone(), message).await {
+            let by = chat::SentBy::Session { variant_id: session.variant_id.as_deref() };
+            match chat::send(state, &session.app_id, session.uid.clone(), by, message).await {
                 Ok(stored) => Some(ServerFrame::Ack { muid, message: stored }),
                 Err(err) => Some(error_frame(err, muid)),
             }

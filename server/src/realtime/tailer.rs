@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Broker, Event};
+use crate::media::urls::MediaUrls;
 use crate::store::{Store, StoreResult};
 
 /// Messages read back per query.
@@ -73,7 +74,7 @@ impl MemberCache {
 }
 
 /// Publishes every message stored from now on, until the store goes away.
-pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>) {
+pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>, urls: Arc<MediaUrls>) {
     let signal = store.message_log_signal();
     let mut members = MemberCache::default();
     // Where to start: never from 0 (that would publish the whole history again), so wait for the store.
@@ -107,7 +108,7 @@ pub async fn run(store: Arc<dyn Store>, broker: Arc<super::InProcessBroker>) {
             let mut failed = false;
             for (app_id, message) in batch {
                 let id = message.id.parse().unwrap_or(last);
-                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &app_id, message).await {
+                if let Err(e) = publish(store.as_ref(), broker.as_ref(), &mut members, &urls, &app_id, message).await {
                     tracing::warn!(error = %e, id, "tailer could not publish a message; retrying");
                     failed = true;
                     break;
@@ -126,7 +127,15 @@ fn entity<'a>(message: &'a Message, role: &str, key: &str) -> Option<&'a str> {
     message.data.entities.as_ref()?.get(role)?.get(key)?.as_str()
 }
 
-async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCache, app_id: &str, message: Message) -> StoreResult<()> {
+async fn publish(
+    store: &dyn Store,
+    broker: &dyn Broker,
+    members: &mut MemberCache,
+    urls: &MediaUrls,
+    app_id: &str,
+    mut message: Message,
+) -> StoreResult<()> {
+    urls.sign_message(&mut message);
     let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
     let member_change = message.message_type == "groupMember";
     if member_change && message.receiver_type == ReceiverType::Group {
@@ -155,7 +164,10 @@ async fn publish(store: &dyn Store, broker: &dyn Broker, members: &mut MemberCac
                 Some(id) => store.message(app_id, id).await?,
                 None => None,
             };
-            changed.map(|changed| match action {
+            changed.map(|mut changed| {
+                urls.sign_message(&mut changed);
+                changed
+            }).map(|changed| match action {
                 "edited" => ServerFrame::MessageEdited { message: changed },
                 _ => ServerFrame::MessageDeleted { message: changed },
             })

@@ -170,7 +170,7 @@ pub(super) fn new_user(uid: &str) -> NewUser {
     }
 }
 
-async fn with_users(store: &dyn Store, app_id: &str, uids: &[&str]) {
+pub(super) async fn with_users(store: &dyn Store, app_id: &str, uids: &[&str]) {
     for uid in uids {
         store.create_user(app_id, &new_user(uid), None).await.expect("create a user");
     }
@@ -190,7 +190,7 @@ fn text(value: &str) -> MessageData {
     MessageData { text: Some(value.into()), ..MessageData::default() }
 }
 
-fn dm(sender: &str, receiver: &str, body: &str, sent_at: i64) -> NewMessage {
+pub(super) fn dm(sender: &str, receiver: &str, body: &str, sent_at: i64) -> NewMessage {
     NewMessage {
         sender: sender.into(),
         receiver: receiver.into(),
@@ -209,7 +209,7 @@ fn to_group(sender: &str, guid: &str, body: &str, sent_at: i64) -> NewMessage {
 }
 
 /// Sends `message`, which must be stored as a new message.
-async fn send(store: &dyn Store, app_id: &str, message: NewMessage) -> Message {
+pub(super) async fn send(store: &dyn Store, app_id: &str, message: NewMessage) -> Message {
     match store.send_message(app_id, message).await.expect("send") {
         SendOutcome::Stored { message, created: true } => message,
         other => panic!("expected a new message, got {other:?}"),
@@ -1122,6 +1122,7 @@ pub async fn message_lists_filter_and_hide_deleted(store: &dyn Store) {
                 mime_type: Some("image/png".into()),
                 size: Some(1234),
                 extension: Some("png".into()),
+                ..Default::default()
             }]),
             ..MessageData::default()
         },

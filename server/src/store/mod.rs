@@ -3,16 +3,19 @@
 //! transaction.
 //!
 //! The interface is split by resource: [`AppStore`], [`UserStore`], [`GroupStore`], [`MessageStore`],
-//! [`SocialStore`], [`HookStore`], [`ConsoleStore`] (the owner's console), [`VariantStore`] (widget variants);
+//! [`SocialStore`], [`HookStore`], [`ConsoleStore`] (the owner's console), [`VariantStore`] (widget variants),
+//! [`MediaStore`] (uploads);
 //! [`Store`] is all of them.
 
 mod apps;
 #[cfg(test)] pub(crate) mod conformance;
 #[cfg(test)] pub(crate) mod conformance_console;
 #[cfg(test)] pub(crate) mod conformance_variants;
+#[cfg(test)] pub(crate) mod conformance_media;
 pub mod console;
 mod groups;
 mod hooks;
+mod media;
 mod messages;
 mod postgres;
 mod social;
@@ -24,6 +27,7 @@ pub use apps::*;
 pub use console::ConsoleStore;
 pub use groups::*;
 pub use hooks::*;
+pub use media::*;
 pub use messages::*;
 pub use social::*;
 pub use postgres::PostgresStore;
@@ -128,6 +132,12 @@ impl PageRequest {
 }
 
 /// Everything the server keeps.
-pub trait Store: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore {}
+pub trait Store:
+    AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore + MediaStore
+{
+}
 
-impl<T: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore> Store for T {}
+impl<T> Store for T where
+    T: AppStore + UserStore + GroupStore + MessageStore + SocialStore + HookStore + ConsoleStore + VariantStore + MediaStore
+{
+}

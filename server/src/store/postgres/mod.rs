@@ -55,6 +55,7 @@ mod apps;
 mod console;
 mod groups;
 mod hooks;
+mod media;
 mod messages;
 mod rows;
 mod social;
@@ -113,6 +114,8 @@ pub struct PostgresStore {
     writer: writer::Writer,
     signals: Arc<Signals>,
     _background: Arc<Background>,
+    /// Uploads' bytes, in the same database.
+    files: Arc<crate::media::files::PgFileStore>,
 }
 
 /// What waiters on this node wait on.
@@ -212,7 +215,8 @@ impl PostgresStore {
         let heartbeat = tokio::spawn(heartbeat(priority.clone()));
         let writer = writer::Writer::start(pool.clone(), signals.clone());
         let background = Background(vec![listening.abort_handle(), heartbeat.abort_handle()]);
-        Ok(Self { pool, priority, writer, signals, _background: Arc::new(background) })
+        let files = Arc::new(crate::media::files::PgFileStore::new(pool.clone()));
+        Ok(Self { pool, priority, writer, signals, _background: Arc::new(background), files })
     }
 
     /// After a local commit of `changes`.

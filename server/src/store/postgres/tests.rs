@@ -683,6 +683,11 @@ async fn nodes_starting_at_once_migrate_once() {
 crate::store::conformance::conformance_tests!(fresh_store().await);
 crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
 crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);
+crate::store::conformance_media::conformance_media_tests!(fresh_store().await);
+crate::media::files::conformance::file_store_tests!({
+    let store = fresh_store().await;
+    (crate::store::MediaStore::files(&store), store)
+});
 
 /// Sends committed together (one batch): the same `muid` sent many times at once is stored once and every
 /// send answers that message; other sends of the batch, to 1:1 and group conversations, are all stored,

@@ -8,6 +8,7 @@ mod apps;
 mod console;
 mod groups;
 mod hooks;
+mod media;
 mod messages;
 mod outbox;
 mod rows;
@@ -40,6 +41,8 @@ pub struct SqliteStore {
     committed: Arc<Notify>,
     deliveries: Arc<Notify>,
     membership: Arc<AtomicU64>,
+    /// Uploads' bytes: the folder `media/` beside the database file.
+    files: Arc<crate::media::files::DirFileStore>,
 }
 
 impl SqliteStore {
@@ -80,7 +83,8 @@ impl SqliteStore {
         let committed = Arc::new(Notify::new());
         let deliveries = Arc::new(Notify::new());
         let writer = writer::Writer::start(path, committed.clone(), deliveries.clone())?;
-        Ok(Self { pool, priority, writer, committed, deliveries, membership: Arc::new(AtomicU64::new(0)) })
+        let files = Arc::new(crate::media::files::DirFileStore::new(path.parent().unwrap_or(Path::new(".")).join("media")));
+        Ok(Self { pool, priority, writer, committed, deliveries, membership: Arc::new(AtomicU64::new(0)), files })
     }
 }
 

@@ -125,3 +125,8 @@ async fn fresh_store() -> (SqliteStore, tempfile::TempDir) {
 crate::store::conformance::conformance_tests!(fresh_store().await);
 crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
 crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);
+crate::store::conformance_media::conformance_media_tests!(fresh_store().await);
+crate::media::files::conformance::file_store_tests!({
+    let dir = tempfile::tempdir().unwrap();
+    (std::sync::Arc::new(crate::media::files::DirFileStore::new(dir.path().join("media"))), dir)
+});
