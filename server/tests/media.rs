@@ -2,7 +2,8 @@
 //! metadata, limits and quotas with their codes, sends that may name only the sender's own unused uploads,
 //! signed URLs that only the conversation gets and that expire or break when changed, downloads that cannot
 //! run as a page, byte ranges, files removed with their message and their uploader, the variant switches,
-//! live frames and webhook payloads with fresh URLs, and the server's memory while a 20 MB file streams in.
+//! live frames and webhook payloads with fresh URLs, the server's memory while a 20 MB file streams in, and
+//! two PostgreSQL nodes serving each other's uploads.
 
 mod common;
 
@@ -412,4 +413,24 @@ async fn a_20_mb_upload_streams_to_disk() {
     assert!(grown < 8 * 1024, "the upload was not held in memory: the peak grew by {grown} KiB");
     let back = fetch(media["url"].as_str().unwrap(), Some("bytes=10000000-10000099")).await.bytes().await.unwrap();
     assert_eq!(back.as_ref(), &big[10_000_000..10_000_100]);
+}
+
+#[tokio::test]
+async fn on_postgresql_any_node_serves_any_upload_by_any_nodes_url() {
+    let cluster = common::cluster::Cluster::start(2, &[]).await;
+    let (first, second) = (cluster.node(0), cluster.node(1));
+    first.user("ann").await;
+    let bob = first.user_with_token("bob").await;
+    let (mut device, _) = Device::connect(second, &bob, None).await;
+    let media = upload(first, Creds::As("ann"), "photo.png", &png(50, 40)).await;
+    first.ok("POST", "/messages", Creds::As("ann"), Some(media_send("bob", "image", &[media["id"].as_str().unwrap()]))).await;
+
+    let frame = device.next_of("message").await;
+    let url = frame["message"]["data"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&second.server.base), "the node that delivered it signed it: {url}");
+    let bytes = fetch(&url, None).await.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    // The nodes share the signing key and the file store: the first node's URL works on the second.
+    let elsewhere = media["url"].as_str().unwrap().replace(&first.server.base, &second.server.base);
+    assert_eq!(fetch(&elsewhere, None).await.status(), 200);
 }
