@@ -22,6 +22,10 @@ for script in confab confab-host; do
   terser "snippet/$script.js" --ecma 2020 --compress passes=3,unsafe_arrows=true --mangle --toplevel \
     --format ecma=2020 --output "dist/$script.js"
 done
+# The parts the panel loads on first use (src/lazy/, copied by trunk), minified in place.
+for lazy in dist/lazy/*.js; do
+  terser "$lazy" --module --ecma 2020 --compress passes=3 --mangle --format ecma=2020 --output "$lazy"
+done
 
 (cd "$kept" && find . -type f -print0) | while IFS= read -r -d '' sibling; do
   if [ -f "dist/${sibling%.*}" ]; then cp "$kept/$sibling" "dist/$sibling"; fi

@@ -28,7 +28,8 @@ function makeFrame() {
   frame.title = "Chat";
   frame.className = launcher ? "p" : "e";
   frame.setAttribute("referrerpolicy", "origin");
-  frame.setAttribute("allow", "clipboard-write");
+  // The microphone is for voice notes: the browser asks only when the visitor starts recording one.
+  frame.setAttribute("allow", "clipboard-write; microphone");
   frame.src = origin + "/widget/frame";
   timer = setTimeout(function () { fail("the chat frame did not answer within " + READY_TIMEOUT_MS / 1000 + " s"); }, READY_TIMEOUT_MS);
   frame.addEventListener("error", function () { fail("the chat frame could not be loaded"); });

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+mod media;
+
 use crate::i18n::Catalog;
 use confab_protocol::panel_variant::PanelFeatures;
 use crate::net::http::{encode, Api};
@@ -101,6 +103,8 @@ pub enum SendState {
     Stored,
     /// Waiting for the server.
     Pending,
+    /// Its file is being uploaded (a progress bar and Cancel show).
+    Uploading,
     /// Refused; the reason.
     Failed(String),
 }
@@ -125,6 +129,11 @@ impl Item {
     /// The numeric id, 0 while pending.
     pub fn id(&self) -> u64 {
         self.message.id.parse().unwrap_or(0)
+    }
+
+    /// Whether it is a file the visitor is sending, not stored yet (Remove is offered when it fails).
+    pub fn is_outgoing_file(&self) -> bool {
+        self.message.id.is_empty() && self.message.data.attachments.is_some()
     }
 }
 
@@ -171,6 +180,8 @@ struct Session {
     token: String,
     socket: Option<Socket>,
     outbox: Vec<(String, SendMessage)>,
+    /// Files on their way (see [`media`]).
+    uploads: Vec<media::Outgoing>,
     on_first_send: Option<Box<dyn FnOnce()>>,
     /// Conversation-list loads asked for so far: an answer to an older one than the newest is stale.
     list_loads: u64,
@@ -223,7 +234,7 @@ impl Chat {
     /// conversation list is in (see [`Self::load_conversations`]). `on_first_send` runs once, after the
     /// first message the visitor sent was stored.
     pub fn start(api: Api, token: String, me: User, text: &'static Catalog, features: PanelFeatures, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
-        let session = Session { api, token, socket: None, outbox: Vec::new(), on_first_send, list_loads: 0 };
+        let session = Session { api, token, socket: None, outbox: Vec::new(), uploads: Vec::new(), on_first_send, list_loads: 0 };
         let chat = Self {
             me: RwSignal::new(me),
             conversations: RwSignal::new(Vec::new()),
@@ -466,17 +477,25 @@ impl Chat {
             muid: Some(muid.clone()),
             tags: None,
         };
-        let me = self.me.get_untracked().uid;
-        let pending = Message {
+        let pending = self.pending_message(&peer, &muid, "text", body.data.clone());
+        self.messages.update(|list| list.push(Item { key: muid.clone(), message: pending, state: SendState::Pending }));
+        self.with_session(|s| s.outbox.push((muid, body.clone())));
+        self.send_frame(&ClientFrame::Send { message: body });
+        self.typing(false);
+    }
+
+    /// The visitor's message `muid` to `peer` as it will be stored, shown until it is.
+    fn pending_message(&self, peer: &Peer, muid: &str, message_type: &str, data: MessageData) -> Message {
+        Message {
             id: String::new(),
-            muid: Some(muid.clone()),
+            muid: Some(muid.to_owned()),
             conversation_id: peer.conversation_id.clone(),
-            sender: me,
+            sender: self.me.get_untracked().uid,
             receiver: peer.id.clone(),
             receiver_type: peer.kind,
             category: Category::Message,
-            message_type: "text".into(),
-            data: body.data.clone(),
+            message_type: message_type.to_owned(),
+            data,
             tags: Vec::new(),
             sent_at: (now_ms() / 1000.0) as i64,
             updated_at: None,
@@ -484,15 +503,14 @@ impl Chat {
             edited_by: None,
             deleted_at: None,
             deleted_by: None,
-        };
-        self.messages.update(|list| list.push(Item { key: muid.clone(), message: pending, state: SendState::Pending }));
-        self.with_session(|s| s.outbox.push((muid, body.clone())));
-        self.send_frame(&ClientFrame::Send { message: body });
-        self.typing(false);
+        }
     }
 
     /// Sends a failed message again.
     pub fn retry(&self, key: &str) {
+        if self.retry_file(key) {
+            return;
+        }
         let Some(item) = self.messages.with_untracked(|list| list.iter().find(|i| i.key == key).cloned()) else { return };
         let body = SendMessage {
             receiver: item.message.receiver.clone(),
@@ -559,6 +577,8 @@ impl Chat {
                 for (_, body) in outbox {
                     self.send_frame(&ClientFrame::Send { message: body });
                 }
+                // Files picked while offline (or whose upload got no answer) are uploaded now.
+                self.resume_uploads();
                 // A read receipt due while the socket was down (or not yet signed in) goes now.
                 self.mark_read();
                 if !resumed {
@@ -584,6 +604,9 @@ impl Chat {
             }
             ServerFrame::Error { error, reference: Some(muid) } => {
                 self.with_session(|s| s.outbox.retain(|(m, _)| *m != muid));
+                if self.file_refused(&muid, &error) {
+                    return;
+                }
                 if error.code == ApiErrorCode::ErrBlockedReceiver {
                     let conversation = self.messages.with_untracked(|list| list.iter().find(|i| i.key == muid).map(|i| i.message.conversation_id.clone()));
                     if let Some(conversation) = conversation {
@@ -677,6 +700,7 @@ impl Chat {
                 s.outbox.retain(|(m, _)| m != muid);
                 s.on_first_send.take()
             });
+            self.file_stored(muid);
             if let Some(remember) = first {
                 remember();
             }

@@ -124,10 +124,62 @@ catalog! {
     title: "Chat",
     /// Shown in a conversation before its first message.
     welcome: "No messages yet. Say hello!",
+    /// The attach button.
+    attach: "Attach files",
+    /// The voice-note button.
+    voice_note: "Record a voice note",
+    /// The drop target shown while files are dragged over the panel.
+    drop_files: "Drop files here to send them",
+    /// The progress bar of a file being sent: `{name}` is the file's.
+    uploading: "Uploading {name}",
+    /// Stops an upload or a recording.
+    cancel: "Cancel",
+    /// The Cancel button of an upload, as read out: `{name}` is the file's.
+    cancel_upload: "Stop sending {name}",
+    /// Takes a file that was not sent out of the conversation.
+    remove: "Remove",
+    /// A file over the server's limit; `{size}` is the limit (`10 MB`).
+    too_big: "Too big (max {size})",
+    /// A file the variant does not allow.
+    not_allowed: "This kind of file cannot be sent here",
+    /// The app's storage for files is full.
+    quota_full: "There is no room left for files",
+    /// An upload that failed without a reason.
+    upload_failed: "The upload failed",
+    /// Closes the image viewer.
+    close: "Close",
+    /// The viewer's button to the image before.
+    previous_image: "Previous image",
+    /// The viewer's button to the image after.
+    next_image: "Next image",
+    /// Where the viewer is among the conversation's images: `{index}` of `{count}`.
+    image_position: "{index} of {count}",
+    /// Read out while a voice note records.
+    recording: "Recording a voice note",
+    /// Stops recording and sends the voice note.
+    send_voice_note: "Send voice note",
+    /// The microphone permission was refused.
+    mic_denied: "The microphone is blocked: allow it in the browser to record a voice note",
+    /// No microphone or recording in this browser.
+    mic_unavailable: "Voice notes cannot be recorded in this browser",
+    /// An image message, in the conversation list.
+    photo: "Photo",
+    /// A video message, in the conversation list.
+    video: "Video",
+    /// An audio message, in the conversation list.
+    audio: "Audio",
+    /// A file message, in the conversation list (and a file without a name).
+    file: "File",
 }
 
 /// English plural forms.
-const ENGLISH_PLURALS: &[(&str, &str)] = &[("unread_count_one", "{count} unread message"), ("unread_count_other", "{count} unread messages")];
+const ENGLISH_PLURALS: &[(&str, &str)] = &[
+    ("unread_count_one", "{count} unread message"),
+    ("unread_count_other", "{count} unread messages"),
+    // `{name}`: the files' names.
+    ("refused_files_one", "This kind of file cannot be sent here: {name}"),
+    ("refused_files_other", "These {count} files cannot be sent here: {name}"),
+];
 
 /// The catalog language for `language` (a BCP 47 tag): its primary subtag when Confab has that language.
 pub fn language_of(language: Option<&str>) -> &'static str {
@@ -263,7 +315,8 @@ mod tests {
         let file = pairs(&[("unread_count_one", "{count} ungelesene Nachricht"), ("unread_count_other", "{count} ungelesene Nachrichten")]);
         let german = Catalog::build("de", &[&file, &pairs(&[("unread_typo", "x")])]);
         assert_eq!((german.plural("unread_count", 1), german.plural("unread_count", 2)), ("1 ungelesene Nachricht".into(), "2 ungelesene Nachrichten".into()));
-        assert!(german.plurals.iter().all(|(k, _)| plural_base(k) == Some("unread_count")), "a key that is no plural form is ignored");
+        assert!(german.plurals.iter().all(|(k, _)| *k != "unread_typo"), "a key that is no plural form is ignored");
+        assert_eq!(german.plural("refused_files", 2), "These 2 files cannot be sent here: {name}", "a string the file lacks stays English");
     }
 
     /// Every catalog file has every English key, and placeholders survive translation.

@@ -6,6 +6,7 @@
 //! - [`net`]: REST calls and the realtime WebSocket.
 //! - [`chat`]: the chat's state and actions.
 //! - [`i18n`]: every string, per language.
+//! - [`media`]: files: their kinds, uploads, and the parts that load on first use.
 //! - [`components`]: the panel's parts.
 
 mod app;
@@ -14,6 +15,7 @@ mod chat;
 mod components;
 mod i18n;
 mod look;
+mod media;
 mod net;
 mod session;
 

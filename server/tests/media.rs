@@ -434,3 +434,30 @@ async fn on_postgresql_any_node_serves_any_upload_by_any_nodes_url() {
     let elsewhere = media["url"].as_str().unwrap().replace(&first.server.base, &second.server.base);
     assert_eq!(fetch(&elsewhere, None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn files_from_real_encoders_and_recorders_are_told_by_their_content() {
+    let app = TestApp::start(&[]);
+    app.user("ann").await;
+    // Made by ffmpeg (video-live.webm as MediaRecorder writes a live stream: sizes unknown); each named
+    // `upload.bin`, so only the bytes tell.
+    let cases = [
+        ("video-h264.mp4", "video", "video/mp4"),
+        ("video-vp8.webm", "video", "video/webm"),
+        ("video-live.webm", "video", "video/webm"),
+        ("voice-aac-isom.mp4", "audio", "audio/mp4"),
+        ("voice-aac.m4a", "audio", "audio/mp4"),
+        ("voice-opus.webm", "audio", "audio/webm"),
+        ("voice.mp3", "audio", "audio/mpeg"),
+        ("voice.ogg", "audio", "audio/ogg"),
+        ("voice.wav", "audio", "audio/wav"),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media");
+    for (file, kind, mime) in cases {
+        let media = upload(&app, Creds::As("ann"), "upload.bin", &std::fs::read(dir.join(file)).unwrap()).await;
+        assert_eq!((media["kind"].as_str(), media["mimeType"].as_str()), (Some(kind), Some(mime)), "{file}: {media}");
+        if kind == "video" {
+            assert!(media["width"].as_u64().is_some_and(|w| w > 0), "{file}: a video's width is read: {media}");
+        }
+    }
+}

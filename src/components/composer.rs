@@ -1,12 +1,14 @@
 //! The message box: multi-line; Enter sends, Shift+Enter starts a new line; typing is announced to the
 //! other side at most every few seconds. Disabled, with the reason shown, where the visitor cannot write:
-//! the session has ended, the group is for members only, or one side blocked the other.
+//! the session has ended, the group is for members only, or one side blocked the other. Beside the box:
+//! attaching files and recording a voice note, where the variant allows them (see [`super::attach`]).
 
 use leptos::prelude::*;
 use crate::components::reactive::effect;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
+use super::attach::{attach_button, notice, take_pasted_files, voice_button};
 use super::dom::{append, el, on, set_attr};
 use crate::chat::Chat;
 
@@ -30,7 +32,26 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     let _ = send_button.set_attribute("type", "submit");
     let _ = send_button.set_attribute("aria-label", t.send);
     send_button.set_inner_html(SEND_ICON);
+    let notice = notice();
+    // Where the voice recorder shows while it records.
+    let recorder = el("div", "recorder");
+    let _ = recorder.set_attribute("hidden", "");
     append(&form, &reason);
+    append(&form, &notice);
+    append(&form, &recorder);
+    let mut tools = Vec::new();
+    if chat.features.attaches() {
+        let (attach, picker) = attach_button(chat);
+        append(&form, &attach);
+        append(&form, &picker);
+        tools.push(attach);
+        take_pasted_files(chat, &form);
+    }
+    if chat.features.voice_notes && chat.features.audio {
+        let voice = voice_button(chat, &recorder);
+        append(&form, &voice);
+        tools.push(voice);
+    }
     append(&form, &input);
     append(&form, &send_button);
 
@@ -43,6 +64,9 @@ pub fn composer(chat: Chat) -> web_sys::Element {
             set_attr(&reason, "hidden", why.is_none().then_some(""));
             input.set_disabled(why.is_some());
             set_attr(&send_button, "disabled", why.is_some().then_some(""));
+            for tool in &tools {
+                set_attr(tool, "disabled", why.is_some().then_some(""));
+            }
             set_attr(&input, "aria-describedby", why.is_some().then_some("composer-reason"));
         });
     }
@@ -51,6 +75,7 @@ pub fn composer(chat: Chat) -> web_sys::Element {
         let input = input.clone();
         effect(move || {
             chat.active.with(|a| a.as_ref().map(|p| p.conversation_id.clone()));
+            notice.set_text_content(None);
             if chat.visible.get_untracked() {
                 let input = input.clone();
                 request_animation_frame(move || {

@@ -22,7 +22,16 @@ fn preview(chat: &Chat, item: &ConversationItem) -> String {
     }
     let body = match last.category {
         Category::Action => crate::components::messages::action_text(chat, last),
-        _ => last.data.text.clone().unwrap_or_else(|| format!("[{}]", last.message_type)),
+        _ => last.data.text.clone().unwrap_or_else(|| {
+            let t = chat.text;
+            match last.message_type.as_str() {
+                "image" => t.photo.to_owned(),
+                "video" => t.video.to_owned(),
+                "audio" => t.audio.to_owned(),
+                "file" => t.file.to_owned(),
+                other => format!("[{other}]"),
+            }
+        }),
     };
     if last.sender == chat.me.get_untracked().uid {
         format!("{}: {body}", chat.text.you)

@@ -94,6 +94,15 @@ pub fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::Eve
     handler.forget();
 }
 
+/// Calls `handler` on `event` at `target` or anything inside it, as the event passes down (for events
+/// that do not bubble, such as an image's `load` and `error`), for as long as the page lives.
+pub fn on_capture<E: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, handler: impl FnMut(E) + 'static) {
+    use wasm_bindgen::JsCast;
+    let handler = wasm_bindgen::closure::Closure::<dyn FnMut(E)>::new(handler);
+    let _ = target.add_event_listener_with_callback_and_bool(event, handler.as_ref().unchecked_ref(), true);
+    handler.forget();
+}
+
 /// Sets attribute `name` to `value`, or removes it when `value` is `None`.
 pub fn set_attr(element: &Element, name: &str, value: Option<&str>) {
     let _ = match value {

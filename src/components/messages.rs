@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use crate::components::reactive::effect;
 use wasm_bindgen::JsValue;
 
-use super::dom::{append, append_text, clicked, el, on, set_attr, text_el, KeyedRows};
+use super::attachments::{append_attachments, open_viewer, refresh_expired, upload_progress};
+use super::dom::{append, append_text, clicked, el, on, on_capture, set_attr, text_el, KeyedRows};
 use super::rich_text::{append_rich_text, link};
 use crate::chat::{Chat, History, Item, SendState};
 use crate::i18n::fill;
@@ -97,8 +98,9 @@ fn row_key(row: &Row) -> String {
     match row {
         Row::Day(label) => format!("day:{label}"),
         // The send state is not part of it: a row changes it in place (see `MessageLog`), so the log does
-        // not announce the message again when it is stored, read or retried.
-        Row::Message(item) => format!("{}:{}:{}", item.key, item.message.updated_at.unwrap_or(0), item.message.deleted_at.is_some()),
+        // not announce the message again when it is stored, read or retried. A file the visitor sent is
+        // shown again once stored: the server's URLs replace the local preview.
+        Row::Message(item) => format!("{}:{}:{}:{}", item.key, item.message.updated_at.unwrap_or(0), item.message.deleted_at.is_some(), item.is_outgoing_file()),
     }
 }
 
@@ -106,7 +108,7 @@ fn row_key(row: &Row) -> String {
 fn mark(chat: &Chat, item: &Item) -> (String, &'static str) {
     let t = chat.text;
     match &item.state {
-        SendState::Pending => (t.sending.to_owned(), "pending"),
+        SendState::Pending | SendState::Uploading => (t.sending.to_owned(), "pending"),
         SendState::Failed(why) => (format!("{}: {why}", t.not_sent), "failed"),
         SendState::Stored if !chat.features.receipts => (t.sent.to_owned(), "sent"),
         SendState::Stored => {
@@ -123,7 +125,25 @@ fn mark(chat: &Chat, item: &Item) -> (String, &'static str) {
     }
 }
 
-/// Brings an own message's row up to its send state: the mark, and a retry button while it failed.
+/// Makes `parent` hold the element `selector` finds exactly when `wanted`, built by `build`.
+fn keep(parent: &web_sys::Element, selector: &str, wanted: bool, build: impl FnOnce() -> web_sys::Element) {
+    match (parent.query_selector(selector).ok().flatten(), wanted) {
+        (None, true) => append(parent, &build()),
+        (Some(old), false) => old.remove(),
+        _ => {}
+    }
+}
+
+/// A text button of a row that carries `data-<action>` = the row's key for the log's click handler.
+fn row_button(label: &str, action: &str, key: &str) -> web_sys::Element {
+    let button = text_el("button", &format!("link-button {action}"), label);
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute(&format!("data-{action}"), key);
+    button
+}
+
+/// Brings an own message's row up to its send state: the mark; Retry while it failed (and Remove, for a
+/// file); the progress bar and Cancel while its file uploads.
 fn update_state(chat: Chat, row: &web_sys::Element, item: &Item) {
     let Some(span) = row.query_selector(".mark").ok().flatten() else { return };
     let (label, class) = mark(&chat, item);
@@ -131,19 +151,12 @@ fn update_state(chat: Chat, row: &web_sys::Element, item: &Item) {
         span.set_text_content(Some(&label));
         span.set_class_name(&format!("mark {class}"));
     }
-    let retry = row.query_selector(".retry").ok().flatten();
-    match (retry, matches!(item.state, SendState::Failed(_))) {
-        (None, true) => {
-            let retry = text_el("button", "retry", chat.text.retry);
-            let _ = retry.set_attribute("type", "button");
-            let _ = retry.set_attribute("data-retry", &item.key);
-            if let Some(meta) = span.parent_element() {
-                append(&meta, &retry);
-            }
-        }
-        (Some(retry), false) => retry.remove(),
-        _ => {}
+    let failed = matches!(item.state, SendState::Failed(_));
+    if let Some(meta) = span.parent_element() {
+        keep(&meta, ".retry", failed, || row_button(chat.text.retry, "retry", &item.key));
+        keep(&meta, ".discard", failed && item.is_outgoing_file(), || row_button(chat.text.remove, "discard", &item.key));
     }
+    keep(row, ".upload", item.state == SendState::Uploading, || upload_progress(&chat, item));
 }
 
 /// The row of a day separator, an action message or a message.
@@ -176,9 +189,21 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     }
     let bubble = el("div", "bubble");
     let deleted = message.deleted_at.is_some();
+    let files = !deleted && append_attachments(&chat, &bubble, item);
+    if files {
+        let _ = bubble.class_list().add_1("media");
+    }
     match (&message.data.text, deleted) {
         (_, true) => append(&bubble, &text_el("span", "deleted", t.deleted)),
-        (Some(text), false) => append_rich_text(&bubble, text),
+        (Some(text), false) => {
+            // A caption goes under the files, as its own paragraph.
+            let text_box = if files { el("p", "caption") } else { bubble.clone() };
+            append_rich_text(&text_box, text);
+            if files {
+                append(&bubble, &text_box);
+            }
+        }
+        (None, false) if files => {}
         (None, false) => match message.data.attachments.as_ref().and_then(|a| a.first()) {
             Some(file) if file.url.starts_with("https://") || file.url.starts_with("http://") => {
                 append(&bubble, &link(&file.url, file.name.as_deref().unwrap_or(&file.url)));
@@ -414,6 +439,24 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     on(&list, "click", move |event: web_sys::MouseEvent| {
         if let Some(key) = clicked(&event, "data-retry") {
             chat.retry(&key);
+        } else if let Some(key) = clicked(&event, "data-discard") {
+            chat.discard(&key);
+            // The row and its button are gone: the message box takes the focus.
+            if let Ok(Some(input)) = document().query_selector(".composer textarea") {
+                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+        } else if let Some(view) = clicked(&event, "data-view") {
+            open_viewer(chat, view);
+        }
+    });
+    // Pictures and players report failing to load (an expired URL) and loading (a picture without a
+    // known size grows its row: the view stays at the newest) only to themselves: the log listens as the
+    // events pass down to them.
+    on_capture(&list, "error", move |event: web_sys::Event| refresh_expired(chat, event));
+    let el = scroller.clone();
+    on_capture(&list, "load", move |_: web_sys::Event| {
+        if stick.get_value() {
+            el.set_scroll_top(el.scroll_height());
         }
     });
     on(&scroller, "scroll", on_scroll);

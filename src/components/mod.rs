@@ -5,11 +5,15 @@
 //! - [`conversations`]: the conversation list and the new-conversation picker.
 //! - [`messages`]: the message log of the open conversation.
 //! - [`composer`]: the message box.
+//! - [`attach`]: attaching files (button, paste, drop) and recording voice notes.
+//! - [`attachments`]: uploaded files in the log, and the progress of those being sent.
 //! - [`avatar`]: a picture or initials.
 //! - [`rich_text`]: message text with links, always as text.
 //! - [`dom`]: building and keyed patching of plain DOM, which every part uses.
 //! - [`reactive`]: the effects that keep it up to date.
 
+pub mod attach;
+pub mod attachments;
 pub mod avatar;
 pub mod composer;
 pub mod conversations;

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::components::reactive::effect;
 use web_sys::{Element, Event};
 
+use super::attach::drop_zone;
 use super::composer::composer;
 use super::conversations::{conversation_list, new_conversation};
 use super::dom::{append, button, el, on, replace_children, set_attr, text_el};
@@ -60,6 +61,7 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
     for part in [&header, &banner, &panes] {
         append(&section, part);
     }
+    drop_zone(chat, &section);
 
     {
         let (section, back, title, new, banner) = (section.clone(), back.clone(), title.clone(), new.clone(), banner.clone());

@@ -19,12 +19,12 @@ const serverBin =
 /**
  * Starts confab-server on a loopback port with a fresh data directory; resolves once it listens. With
  * `owner` (an email), a console owner is created first: `server.owner` is `{ email, password }`, the
- * one-time password `owner create` printed.
+ * one-time password `owner create` printed. `args` are more `serve` flags (limits, for example).
  */
-export async function startServer({ region = "local", owner } = {}) {
+export async function startServer({ region = "local", owner, args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "confab-e2e-"));
   const password = owner ? createOwner(dataDir, owner, region) : undefined;
-  const server = await spawnServer(dataDir, ["--region", region], () => rmSync(dataDir, { recursive: true, force: true }));
+  const server = await spawnServer(dataDir, ["--region", region, ...args], () => rmSync(dataDir, { recursive: true, force: true }));
   if (owner) server.owner = { email: owner, password };
   return server;
 }
@@ -151,8 +151,8 @@ window.addEventListener("DOMContentLoaded", function () {
 </script></body></html>`;
 }
 
-/** Headless Chromium from Debian's package, with the flags this closed network needs. */
-export async function launchBrowser() {
+/** Headless Chromium from Debian's package, with the flags this closed network needs, and `extra` ones. */
+export async function launchBrowser(extra = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
@@ -163,6 +163,7 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--disable-quic",
+      ...extra,
     ],
   });
 }

@@ -6,9 +6,11 @@ import { startServer } from "./harness.mjs";
 // Budgets of the chat widget issue: the loader, and everything needed to open the panel (in KB of 1,000
 // bytes, the stricter reading).
 const LOADER_BUDGET_GZIP = 3 * 1000;
-// The panel budget was 150 KB until the variants and the 12 languages came (about 10 KB of wasm); the
-// performance issue brings it to 100 KB by splitting the wasm.
-const PANEL_BUDGET_GZIP = 160 * 1000;
+// The panel budget was 150 KB until the variants and the 12 languages came (about 10 KB of wasm), and 160 KB
+// until media messages came (attaching, uploads, thumbnails, players, file cards: about 19 KB of wasm; the
+// viewer, the recorder and video posters load on first use). The performance issue brings it to 100 KB by
+// splitting the wasm.
+const PANEL_BUDGET_GZIP = 180 * 1000;
 
 function download(url, encoding) {
   return new Promise((ok, fail) => {
@@ -82,7 +84,17 @@ try {
   }
   console.log("languages (each only for its visitors; English built in), bytes gzip / brotli:");
   console.log("  " + languages.map((l) => `${l.language} ${l.gzip}/${l.br}`).join(", "));
-  console.log(JSON.stringify({ sizes: rows, languages }));
+  // Parts of the panel that load on first use, each only for a visitor who uses it.
+  const lazy = [];
+  for (const [name, path] of [["image viewer", "/widget/lazy/viewer.js"], ["voice recorder", "/widget/lazy/recorder.js"], ["video poster", "/widget/lazy/poster.js"]]) {
+    const gzip = await download(server.base + path, "gzip");
+    const br = await download(server.base + path, "br");
+    if (gzip.status !== 200 || gzip.encoding !== "gzip") throw new Error(`${path}: status ${gzip.status}, encoding ${gzip.encoding}`);
+    lazy.push({ name, path, gzip: gzip.bytes, br: br.bytes });
+  }
+  console.log("loaded on first use, bytes gzip / brotli:");
+  console.log("  " + lazy.map((l) => `${l.name} ${l.gzip}/${l.br}`).join(", "));
+  console.log(JSON.stringify({ sizes: rows, languages, lazy }));
 } finally {
   server.stop();
 }
