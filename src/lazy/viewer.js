@@ -8,7 +8,7 @@
 // `view` names the thumbnail (its data-view attribute); `position` is "{index} of {count}".
 
 const STYLE = `
-.viewer { position: fixed; inset: 0; z-index: 10; display: grid; grid-template-rows: auto 1fr; background: rgba(8, 10, 14, .92); color: #fff; }
+.viewer { position: fixed; inset: 0; z-index: 10; display: grid; grid-template-rows: auto 1fr; background: #0b0d12; color: #fff; }
 .viewer-bar { display: flex; align-items: center; gap: .5rem; padding: .5rem .75rem; }
 .viewer-title { flex: 1; min-width: 0; margin: 0; font-size: .95rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .viewer-position { font-size: .8rem; opacity: .85; }

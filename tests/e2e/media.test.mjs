@@ -90,6 +90,19 @@ async function handOver(page, how, files) {
   );
 }
 
+/** Resolves once the player `locator` finds has read its file's metadata from its signed URL. */
+function playable(locator) {
+  return locator.evaluate((player) =>
+    player.readyState >= 1
+      ? null
+      : new Promise((ok, fail) => {
+          player.addEventListener("loadedmetadata", ok, { once: true });
+          player.addEventListener("error", () => fail(new Error(`${player.src} does not load`)), { once: true });
+          player.load();
+        }),
+  );
+}
+
 /** The messages `uid` has with `peer`, oldest first, as the REST API lists them. */
 async function messagesBetween(uid, peer) {
   const answer = await rest(server, "GET", `/users/${peer}/messages?limit=100`, undefined, uid);
@@ -106,7 +119,11 @@ describe("media messages", () => {
     await vic.frame.locator("input[type=file]").setInputFiles([
       { name: "red.png", mimeType: "image/png", buffer: png(400, 300, [220, 40, 40]) },
     ]);
+    // Each goes once the one before is stored: uploads run side by side, and the first stored comes first.
+    const stored = () => vic.frame.locator(".message.own .mark.pending").waitFor({ state: "detached" });
+    await stored();
     await handOver(vic.page, "drop", [{ name: "green.png", mimeType: "image/png", buffer: png(300, 300, [30, 160, 60]) }]);
+    await stored();
     await handOver(vic.page, "paste", [{ name: "blue.png", mimeType: "image/png", buffer: png(200, 400, [40, 60, 220]) }]);
 
     const thumbs = ada.frame.getByRole("log").locator("button.thumb img");
@@ -116,7 +133,7 @@ describe("media messages", () => {
     await ada.frame.locator("button.thumb img").nth(2).evaluate((img) => img.decode());
     const loaded = await thumbs.evaluateAll((imgs) => imgs.map((i) => [i.naturalWidth > 0, i.getAttribute("width")]));
     assert.deepEqual(loaded, [[true, "240"], [true, "240"], [true, "120"]]);
-    await vic.frame.locator(".message.own .mark.pending").waitFor({ state: "detached" });
+    await stored();
     await screenshot(vic.page, "media-sent-pictures");
 
     // Keyboard: Enter on the first thumbnail opens the viewer, arrows move, Escape gives the focus back.
@@ -141,9 +158,9 @@ describe("media messages", () => {
     assert.equal(focused, "blue.png", "the focus returns to the thumbnail of the picture last shown");
     assert.equal(await ada.frame.getByRole("region", { name: "Chat" }).count(), 1, "Escape closed the viewer, not the panel");
 
-    const stored = (await messagesBetween("vic", "ada")).filter((m) => m.type === "image");
-    assert.equal(stored.length, 3, "each picture is one message, stored once");
-    assert.ok(stored.every((m) => m.data.attachments[0].id.startsWith("md_")));
+    const images = (await messagesBetween("vic", "ada")).filter((m) => m.type === "image");
+    assert.equal(images.length, 3, "each picture is one message, stored once");
+    assert.ok(images.every((m) => m.data.attachments[0].id.startsWith("md_")));
     assert.deepEqual(vic.page.pageErrors, []);
     assert.deepEqual(ada.page.pageErrors, []);
     await vic.page.close();
@@ -182,12 +199,7 @@ describe("media messages", () => {
     const player = sol.frame.getByRole("log").locator("audio.player");
     await player.waitFor();
     // The player reads the recording from its signed URL.
-    await sol.page.waitForFunction(() => true);
-    await player.evaluate((audio) => (audio.readyState >= 1 ? null : new Promise((ok, fail) => {
-      audio.addEventListener("loadedmetadata", ok, { once: true });
-      audio.addEventListener("error", () => fail(new Error("the voice note does not load")), { once: true });
-      audio.load();
-    })));
+    await playable(player);
     const [note] = (await messagesBetween("rae", "sol")).filter((m) => m.type === "audio");
     assert.match(note.data.attachments[0].mimeType, /^audio\/(webm|ogg|mp4)/);
     assert.ok(note.data.attachments[0].size > 1000, "a second and a half of sound");
@@ -205,11 +217,7 @@ describe("media messages", () => {
     const video = hal.frame.getByRole("log").locator("video.player");
     await video.waitFor();
     assert.match(await video.getAttribute("poster"), /\/thumbnail\?exp=/, "the server keeps the poster as the thumbnail");
-    await video.evaluate((v) => (v.readyState >= 1 ? null : new Promise((ok, fail) => {
-      v.addEventListener("loadedmetadata", ok, { once: true });
-      v.addEventListener("error", () => fail(new Error("the video does not load")), { once: true });
-      v.load();
-    })));
+    await playable(video);
     const [sent] = (await messagesBetween("gil", "hal")).filter((m) => m.type === "video");
     const { width, height, thumbnail } = sent.data.attachments[0];
     assert.ok(width > 0 && height > 0 && thumbnail, JSON.stringify(sent.data.attachments[0]));
@@ -341,16 +349,28 @@ describe("media messages", () => {
     await page.close();
   });
 
-  test("the log with pictures, players and file cards passes axe", async () => {
+  test("the log with pictures, the viewer and the recorder pass axe", async () => {
     const page = await newPage(browser, { width: 900, height: 760 });
     const config = { ...app, mode: "uid", uid: "ada", chatType: "user", defaultChatID: "vic" };
     await page.goto(host.page("/axe-media", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
-    await frameOf(page).getByRole("log").locator("button.thumb").nth(2).waitFor();
-    const frame = chatFrame(page);
-    await frame.evaluate(axeSource);
-    const result = await frame.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-    const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    assert.deepEqual(serious, []);
+    const frame = frameOf(page);
+    await frame.getByRole("log").locator("button.thumb").nth(2).waitFor();
+    const target = chatFrame(page);
+    await target.evaluate(axeSource);
+    const violations = async () => {
+      const result = await target.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    };
+    assert.deepEqual(await violations(), [], "the log");
+    await frame.locator("button.thumb").first().click();
+    await frame.getByRole("dialog").waitFor();
+    assert.deepEqual(await violations(), [], "the viewer");
+    await page.keyboard.press("Escape");
+    await frame.getByRole("button", { name: "Record a voice note" }).click();
+    await frame.getByRole("button", { name: "Send voice note" }).waitFor();
+    assert.deepEqual(await violations(), [], "the recorder");
+    await frame.getByRole("button", { name: "Cancel" }).click();
+    await frame.getByRole("button", { name: "Send voice note" }).waitFor({ state: "detached" });
     await page.close();
   });
 });
