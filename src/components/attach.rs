@@ -11,6 +11,7 @@ use web_sys::{Element, Event, HtmlElement};
 use super::dom::{append, button, el, on, set_attr, text_el};
 use crate::chat::Chat;
 use crate::i18n::fill;
+use crate::media::js::object;
 use crate::media::kinds::accept;
 use crate::media::lazy;
 use crate::media::picked::{drags_files, files_in, files_of, picked, Picked};
@@ -89,10 +90,7 @@ pub fn voice_button(chat: Chat, slot: &Element) -> Element {
         set_attr(&pressed, "disabled", Some(""));
         notify(None);
         leptos::task::spawn_local(async move {
-            let labels = js_sys::Object::new();
-            for (key, value) in [("recording", t.recording), ("stop", t.send_voice_note), ("cancel", t.cancel)] {
-                let _ = js_sys::Reflect::set(&labels, &key.into(), &value.into());
-            }
+            let labels = object(&[("recording", t.recording.into()), ("stop", t.send_voice_note.into()), ("cancel", t.cancel.into())]);
             let recorded = match lazy::load("recorder").await {
                 Ok(record) => match record.call2(&JsValue::NULL, &slot, &labels) {
                     Ok(promise) => JsFuture::from(js_sys::Promise::from(promise)).await,

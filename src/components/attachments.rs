@@ -11,6 +11,7 @@ use super::dom::{append, el, set_attr, text_el};
 use crate::bridge::console_error;
 use crate::chat::{Chat, Item};
 use crate::i18n::fill;
+use crate::media::js::object;
 use crate::media::lazy;
 use crate::media::sizes::size_label;
 
@@ -184,15 +185,6 @@ pub fn refresh_expired(chat: Chat, event: web_sys::Event) {
 fn expires_soon(url: &str, now: u64) -> bool {
     let exp = url.split(['?', '&']).find_map(|part| part.strip_prefix("exp=")).and_then(|e| e.parse::<u64>().ok());
     exp.is_some_and(|exp| exp < now + 60)
-}
-
-/// `{key: value, ...}` as a JS object.
-fn object(entries: &[(&str, JsValue)]) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in entries {
-        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
-    }
-    object.into()
 }
 
 /// Opens the viewer (loaded the first time) on image `view` (`<key>:<index>`), with the open

@@ -21,6 +21,15 @@ pub fn construct(name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     Reflect::construct(&constructor, &args.iter().copied().collect::<Array>())
 }
 
+/// `{key: value, ...}` as a JS object.
+pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&object, &(*key).into(), value);
+    }
+    object.into()
+}
+
 /// A `blob:` URL showing `file` until [`forget_url`].
 pub fn object_url(file: &JsValue) -> Option<String> {
     call(&get(&js_sys::global(), "URL"), "createObjectURL", &[file]).ok()?.as_string()

@@ -17,11 +17,9 @@ fn scaled(bytes: u64) -> (&'static str, f64) {
 #[cfg(target_arch = "wasm32")]
 pub fn size_label(tag: &str, bytes: u64) -> String {
     let (unit, value) = scaled(bytes);
-    let options = js_sys::Object::new();
-    for (key, value) in [("style", "unit"), ("unit", unit), ("maximumFractionDigits", "1")] {
-        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-    }
-    let format = js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&tag.into()), &options);
+    use wasm_bindgen::JsCast;
+    let options = super::js::object(&[("style", "unit".into()), ("unit", unit.into()), ("maximumFractionDigits", "1".into())]);
+    let format = js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&tag.into()), options.unchecked_ref());
     format.format().call1(&format, &value.into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| bytes.to_string())
 }
 
