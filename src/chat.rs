@@ -476,6 +476,8 @@ impl Chat {
             data: MessageData { text: Some(text.to_owned()), ..MessageData::default() },
             muid: Some(muid.clone()),
             tags: None,
+            parent_id: None,
+            quoted_message_id: None,
         };
         let pending = self.pending_message(&peer, &muid, "text", body.data.clone());
         self.messages.update(|list| list.push(Item { key: muid.clone(), message: pending, state: SendState::Pending }));
@@ -498,11 +500,7 @@ impl Chat {
             data,
             tags: Vec::new(),
             sent_at: (now_ms() / 1000.0) as i64,
-            updated_at: None,
-            edited_at: None,
-            edited_by: None,
-            deleted_at: None,
-            deleted_by: None,
+            ..Message::default()
         }
     }
 
@@ -520,6 +518,8 @@ impl Chat {
             data: item.message.data.clone(),
             muid: Some(item.key.clone()),
             tags: None,
+            parent_id: item.message.parent_id.clone(),
+            quoted_message_id: item.message.quoted_message_id.clone(),
         };
         self.set_state(key, SendState::Pending);
         self.with_session(|s| s.outbox.push((item.key.clone(), body.clone())));

@@ -65,6 +65,8 @@ impl FaqBot {
             data: MessageData { text: Some(text.to_owned()), ..MessageData::default() },
             muid: Some(format!("faq-answer-{}", message.id)),
             tags: None,
+            parent_id: None,
+            quoted_message_id: None,
         };
         let url = format!("{}/v3/bots/{}/messages", self.config.api_base.trim_end_matches('/'), self.config.uid);
         let response = self

@@ -63,6 +63,8 @@ wire_enum! {
         ErrMessageNotFound = "ERR_MESSAGE_NOT_FOUND",
         /// Only the sender (or a group moderator or admin) may change this message.
         ErrMessageNoClearance = "ERR_MESSAGE_NO_CLEARANCE",
+        /// The user has not given this reaction to this message.
+        ErrReactionNotFound = "ERR_REACTION_NOT_FOUND",
         /// No such conversation in the caller's reach.
         ErrConversationNotFound = "ERR_CONVERSATION_NOT_FOUND",
         /// No bot with this uid in the app.

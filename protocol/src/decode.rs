@@ -18,7 +18,10 @@ use crate::rest::auth::Session;
 use crate::rest::conversations::{Conversation, ConversationWith};
 use crate::rest::groups::{Group, GroupMember, GroupType, MemberScope};
 use crate::rest::media::{Media, MediaKind};
-use crate::rest::messages::{Attachment, Category, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, ReceiverType};
+use crate::rest::messages::{
+    Attachment, Category, MentionedUser, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, ReactionCount,
+    ReceiverType,
+};
 use crate::rest::users::User;
 use crate::rest::{Data, Page, PageMeta, Pagination};
 use crate::widget_config::{
@@ -237,20 +240,24 @@ decode_struct!(Media {
 });
 decode_struct!(MessageData {
     text: "text", attachments: "attachments", metadata: "metadata", custom_data: "customData", action: "action",
-    entities: "entities",
+    entities: "entities", reactions: "reactions",
 });
+decode_struct!(ReactionCount { reaction: "reaction", count: "count", reacted_by_me: "reactedByMe", uids: "uids" });
+decode_struct!(MentionedUser { uid: "uid", name: "name" });
 decode_struct!(Message {
     id: "id", muid: "muid", conversation_id: "conversationId", sender: "sender", receiver: "receiver",
     receiver_type: "receiverType", category: "category", message_type: "type", data: "data", tags: "tags",
     sent_at: "sentAt", updated_at: "updatedAt", edited_at: "editedAt", edited_by: "editedBy",
-    deleted_at: "deletedAt", deleted_by: "deletedBy",
+    deleted_at: "deletedAt", deleted_by: "deletedBy", parent_id: "parentId", reply_count: "replyCount",
+    last_reply_at: "lastReplyAt", quoted_message_id: "quotedMessageId", quoted_message: "quotedMessage",
+    mentioned_users: "mentionedUsers",
 });
 decode_struct!(MessageCursor { limit: "limit", count: "count", affix: "affix", id: "id" });
 decode_struct!(MessagePageMeta { current: "current", next: "next" });
 decode_struct!(MessagePage { data: "data", meta: "meta" });
 decode_struct!(Conversation {
     conversation_id: "conversationId", conversation_type: "conversationType",
-    unread_message_count: "unreadMessageCount", last_message: "lastMessage",
+    unread_message_count: "unreadMessageCount", unread_mentions_count: "unreadMentionsCount", last_message: "lastMessage",
     conversation_with: "conversationWith", updated_at: "updatedAt",
 });
 decode_struct!(Pagination {

@@ -34,6 +34,22 @@ pub const DEFAULT_MEDIA_URL_TTL_SECS: u64 = 3600;
 pub const UNUSED_UPLOAD_TTL_SECS: u64 = 24 * 3600;
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 10;
+/// Longest reaction (an emoji, or a short text), in characters.
+pub const MAX_REACTION_CHARS: usize = 20;
+/// Most different reactions on one message.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Most reactions one user gives one message.
+pub const MAX_REACTIONS_PER_USER: usize = 5;
+/// Most reactors a message's reaction counts name (`uids`); the count goes on past it.
+pub const MAX_REACTORS_LISTED: usize = 25;
+/// Largest page of `GET /messages/{id}/reactions`.
+pub const MAX_REACTIONS_PER_PAGE: u32 = 100;
+/// Most users one message mentions.
+pub const MAX_MENTIONS: usize = 10;
+/// Longest `searchKey`, in characters.
+pub const MAX_SEARCH_KEY_CHARS: usize = 100;
+/// Largest page of a message search.
+pub const MAX_SEARCH_PER_PAGE: u32 = 100;
 /// Largest request body the server reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 128 * 1024;
 /// Longest group password, in characters.

@@ -8,7 +8,10 @@ use confab_protocol::realtime::{PresenceStatus, ReceiptKind, ServerFrame, Typing
 use confab_protocol::rest::auth::Session;
 use confab_protocol::rest::conversations::{Conversation, ConversationWith};
 use confab_protocol::rest::groups::{Group, GroupMember, GroupType, MemberScope};
-use confab_protocol::rest::messages::{Attachment, Category, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, ReceiverType};
+use confab_protocol::rest::messages::{
+    Attachment, Category, MentionedUser, Message, MessageCursor, MessageData, MessagePage, MessagePageMeta, ReactionCount,
+    ReceiverType,
+};
 use confab_protocol::rest::users::User;
 use confab_protocol::rest::{Data, Page, PageMeta, Pagination};
 use confab_protocol::widget_config::{ConfigErrorCode, ConfigProblem, VisitorProfile, WidgetConfig};
@@ -100,6 +103,12 @@ fn message(full: bool) -> Message {
             custom_data: full.then(|| json!({"c": [1]})),
             action: full.then(|| "joined".into()),
             entities: full.then(|| json!({"sender": {"entity": {"name": "Ann"}}})),
+            reactions: full.then(|| {
+                vec![
+                    ReactionCount { reaction: "👍".into(), count: 2, reacted_by_me: Some(true), uids: vec!["ann".into(), "bob".into()] },
+                    ReactionCount { reaction: "🎉".into(), count: 1, reacted_by_me: None, uids: Vec::new() },
+                ]
+            }),
         },
         tags: if full { vec!["x".into()] } else { Vec::new() },
         sent_at: 1_700_000_000,
@@ -108,6 +117,12 @@ fn message(full: bool) -> Message {
         edited_by: full.then(|| "ann".into()),
         deleted_at: full.then_some(3),
         deleted_by: full.then(|| "bob".into()),
+        parent_id: full.then(|| "40".into()),
+        reply_count: full.then_some(3),
+        last_reply_at: full.then_some(4),
+        quoted_message_id: full.then(|| "41".into()),
+        quoted_message: full.then(|| Box::new(message(false))),
+        mentioned_users: if full { vec![MentionedUser { uid: "bob".into(), name: "Bob".into() }] } else { Vec::new() },
     }
 }
 
@@ -126,6 +141,7 @@ fn rest_bodies_decode_as_serde_encodes_them() {
                     conversation_id: "ann_bob".into(),
                     conversation_type: ReceiverType::User,
                     unread_message_count: 3,
+                    unread_mentions_count: Some(1),
                     last_message: full.then(|| message(full)),
                     conversation_with: ConversationWith::User(Box::new(user(full))),
                     updated_at: 7,
@@ -134,6 +150,7 @@ fn rest_bodies_decode_as_serde_encodes_them() {
                     conversation_id: "group_support".into(),
                     conversation_type: ReceiverType::Group,
                     unread_message_count: 0,
+                    unread_mentions_count: None,
                     last_message: None,
                     conversation_with: ConversationWith::Group(Box::new(group(full))),
                     updated_at: 8,

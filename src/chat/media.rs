@@ -160,6 +160,8 @@ impl Chat {
                 data: MessageData { attachments: Some(vec![Attachment { id: Some(id), ..Attachment::default() }]), ..MessageData::default() },
                 muid: Some(key.to_owned()),
                 tags: None,
+                parent_id: None,
+                quoted_message_id: None,
             })
         });
         let Some(body) = body.flatten() else { return };

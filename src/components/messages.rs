@@ -523,11 +523,7 @@ mod tests {
                     data: MessageData::default(),
                     tags: Vec::new(),
                     sent_at: 0,
-                    updated_at: None,
-                    edited_at: None,
-                    edited_by: None,
-                    deleted_at: None,
-                    deleted_by: None,
+                    ..Message::default()
                 },
             })
             .collect()

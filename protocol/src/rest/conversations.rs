@@ -28,6 +28,9 @@ pub struct Conversation {
     pub conversation_type: ReceiverType,
     /// Messages from others after the user's read mark.
     pub unread_message_count: u64,
+    /// Of those, the ones that mention the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_mentions_count: Option<u64>,
     /// The newest message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<Message>,
@@ -35,6 +38,15 @@ pub struct Conversation {
     pub conversation_with: ConversationWith,
     /// The newest message's time, Unix seconds.
     pub updated_at: i64,
+}
+
+/// `DELETE .../conversation/read`: marks the conversation unread again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct MarkUnread {
+    /// Unread from this message on; without it, from the newest message from someone else.
+    pub message_id: Option<String>,
 }
 
 /// `POST .../conversation/read` and `.../delivered`.

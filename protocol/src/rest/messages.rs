@@ -4,11 +4,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Whether a message goes to a user or a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReceiverType {
     /// A 1:1 conversation.
+    #[default]
     User,
     /// A group conversation.
     Group,
@@ -30,11 +31,12 @@ impl ReceiverType {
 }
 
 /// Message categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Category {
     /// Text and media: types `text`, `image`, `video`, `audio`, `file`.
+    #[default]
     Message,
     /// Site-defined types with a `customData` object.
     Custom,
@@ -120,10 +122,112 @@ pub struct MessageData {
     /// Action messages: who did it (`by`), to whom or what (`on`), where (`for`), as uids, guids or ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entities: Option<Value>,
+    /// The message's reactions, one entry per emoji in the order they were first given (kept by the server;
+    /// a send or an edit cannot set them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<Vec<ReactionCount>>,
+}
+
+/// One emoji's reactions on a message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionCount {
+    /// The emoji (or short text).
+    pub reaction: String,
+    /// How many users gave it.
+    pub count: u32,
+    /// Whether the user reading it gave it (absent in realtime frames, which every member shares: there the
+    /// reader finds themselves in `uids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reacted_by_me: Option<bool>,
+    /// Who gave it, earliest first, at most [`MAX_REACTORS_LISTED`](crate::limits::MAX_REACTORS_LISTED) of them.
+    #[serde(default)]
+    pub uids: Vec<String>,
+}
+
+/// A user a message mentions, as they were named when it was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MentionedUser {
+    /// The user's uid.
+    pub uid: String,
+    /// Their name.
+    pub name: String,
+}
+
+/// One user's reaction, as `GET /messages/{id}/reactions` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// The reaction's id, increasing as they are given.
+    pub id: String,
+    /// The message.
+    pub message_id: String,
+    /// The emoji.
+    pub reaction: String,
+    /// Who gave it.
+    pub uid: String,
+    /// When, Unix seconds.
+    pub reacted_at: i64,
+    /// The user who gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reacted_by: Option<crate::rest::users::User>,
+}
+
+/// `GET /messages/{id}/reactions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ReactionQuery {
+    /// Only this emoji.
+    pub reaction: Option<String>,
+    /// Page size, 1 to 100 (default 100).
+    pub limit: Option<u32>,
+    /// Cursor: the reaction id to continue after.
+    pub id: Option<String>,
+}
+
+/// A page of reactions, earliest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionPage {
+    /// The reactions.
+    pub data: Vec<Reaction>,
+    /// Cursors (`next.id` continues after the last one).
+    pub meta: MessagePageMeta,
+}
+
+/// The markup a mention takes in a message's text: `<@uid:UID>`.
+pub const MENTION_PREFIX: &str = "<@uid:";
+
+/// The uids a text mentions with `<@uid:UID>`, lower-cased, each once, in order of first mention.
+pub fn mentioned_uids(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(MENTION_PREFIX) {
+        rest = &rest[at + MENTION_PREFIX.len()..];
+        let Some(end) = rest.find('>') else { break };
+        let uid = rest[..end].to_ascii_lowercase();
+        if crate::ids::is_valid_id(&uid) && !found.contains(&uid) {
+            found.push(uid);
+        }
+    }
+    found
+}
+
+/// A reaction is 1 to [`MAX_REACTION_CHARS`](crate::limits::MAX_REACTION_CHARS) characters with no spaces,
+/// control characters, `/`, `?`, `#` or `%`.
+pub fn is_valid_reaction(reaction: &str) -> bool {
+    let count = reaction.chars().count();
+    (1..=crate::limits::MAX_REACTION_CHARS).contains(&count)
+        && !reaction.chars().any(|c| c.is_whitespace() || c.is_control() || "/?#%".contains(c))
 }
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
@@ -167,6 +271,25 @@ pub struct Message {
     /// Who deleted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<String>,
+    /// A thread reply: the id of the message it replies to (threads are one level deep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// A thread's first message: how many replies it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_count: Option<u32>,
+    /// A thread's first message: when its newest reply was sent, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<i64>,
+    /// A quoted reply: the id of the message it quotes (in the same conversation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_message_id: Option<String>,
+    /// A quoted reply: the message it quotes, as it is now (deleted ones come without content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
+    pub quoted_message: Option<Box<Message>>,
+    /// The users its text mentions (`<@uid:UID>`) who may read it, as named when it was sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentioned_users: Vec<MentionedUser>,
 }
 
 /// `POST /messages`.
@@ -189,6 +312,10 @@ pub struct SendMessage {
     pub muid: Option<String>,
     /// At most 25 tags.
     pub tags: Option<Vec<String>>,
+    /// Sends a thread reply to this message (of the same conversation, and not a reply itself).
+    pub parent_id: Option<String>,
+    /// Quotes this message of the same conversation.
+    pub quoted_message_id: Option<String>,
 }
 
 /// `PUT /messages/{id}`.
@@ -226,6 +353,11 @@ pub struct MessageQuery {
     pub sender: Option<String>,
     /// Leave out deleted messages.
     pub hide_deleted: Option<bool>,
+    /// Leave out thread replies (the thread's first message stays, with its `replyCount`).
+    pub hide_replies: Option<bool>,
+    /// Only messages whose text holds every word of this, each as a word's start (full-text), at most 100
+    /// characters; pages of at most 100.
+    pub search_key: Option<String>,
 }
 
 /// A page of messages: oldest first, with the cursor for the next page.

@@ -153,6 +153,14 @@ pub mod switches {
     pub const EDIT_MESSAGE: Switch = core("editMessage");
     /// Deleting messages.
     pub const DELETE_MESSAGE: Switch = core("deleteMessage");
+    /// Thread replies.
+    pub const THREADS: Switch = core("threadConversationAndReplies");
+    /// Searching messages.
+    pub const SEARCH: Switch = core("conversationAndAdvancedSearch");
+    /// Quoting a message in a reply.
+    pub const QUOTED_REPLIES: Switch = core("quotedReplies");
+    /// Marking a conversation unread again.
+    pub const MARK_AS_UNREAD: Switch = core("markAsUnread");
     /// Sending photos (messages of type `image`).
     pub const PHOTOS_SHARING: Switch = core("photosSharing");
     /// Sending videos (type `video`).
@@ -183,6 +191,10 @@ pub mod switches {
         PRESENCE,
         EDIT_MESSAGE,
         DELETE_MESSAGE,
+        THREADS,
+        SEARCH,
+        QUOTED_REPLIES,
+        MARK_AS_UNREAD,
         PHOTOS_SHARING,
         VIDEO_SHARING,
         AUDIO_SHARING,
@@ -197,14 +209,21 @@ pub mod switches {
     ];
 
     /// The switches the server enforces for a variant's sessions (the REST API key is never restricted):
-    /// typing frames, `POST /groups`, join and leave, editing and deleting messages, and uploading and sending
-    /// photos, videos, audio and files.
+    /// typing frames, `POST /groups`, join and leave, editing and deleting messages, reactions, thread
+    /// replies, quoted replies, mentions, search, marking unread, and uploading and sending photos, videos,
+    /// audio and files.
     pub const ENFORCED: &[Switch] = &[
         TYPING_INDICATOR,
         CREATE_GROUP,
         JOIN_LEAVE_GROUP,
         EDIT_MESSAGE,
         DELETE_MESSAGE,
+        REACTIONS,
+        THREADS,
+        QUOTED_REPLIES,
+        MENTIONS,
+        SEARCH,
+        MARK_AS_UNREAD,
         PHOTOS_SHARING,
         VIDEO_SHARING,
         AUDIO_SHARING,
@@ -223,8 +242,10 @@ pub mod switches {
     }
 }
 
-/// The `chatFeatures` switches the reference builder knows, by section, with its defaults (absent: this
-/// value). Confab type-checks these; other names under `chatFeatures` are kept unchecked.
+/// The `chatFeatures` switches the reference builder knows, by section, with their defaults (absent: this
+/// value). Confab type-checks these; other names under `chatFeatures` are kept unchecked. The defaults are
+/// the reference builder's but two: quoted replies and marking unread are on unless a variant turns them off
+/// (the reference ships them off, and a builder moved from it states them).
 pub const KNOWN_SWITCHES: &[(&str, &[(&str, bool)])] = &[
     (
         "coreMessagingExperience",
@@ -241,8 +262,8 @@ pub const KNOWN_SWITCHES: &[(&str, &[(&str, bool)])] = &[
             ("userAndFriendsPresence", true),
             ("conversationAndAdvancedSearch", true),
             ("moderation", true),
-            ("quotedReplies", false),
-            ("markAsUnread", false),
+            ("quotedReplies", true),
+            ("markAsUnread", true),
             ("richTextFormatting", true),
         ],
     ),
@@ -600,12 +621,13 @@ mod tests {
     }
 
     #[test]
-    fn switches_default_as_the_reference_does() {
+    fn switches_default_as_the_reference_does_but_quoted_replies_and_mark_unread() {
         let settings = json!({"chatFeatures": {"coreMessagingExperience": {"typingIndicator": false, "editMessage": "junk"}}});
         assert!(!feature_enabled(&settings, "coreMessagingExperience", "typingIndicator"));
         assert!(!switches::TYPING_INDICATOR.enabled_in(&settings));
         assert!(feature_enabled(&settings, "coreMessagingExperience", "editMessage"), "a non-boolean reads as the default");
-        assert!(!feature_enabled(&json!({}), "coreMessagingExperience", "quotedReplies"));
+        assert!(feature_enabled(&json!({}), "coreMessagingExperience", "quotedReplies"), "on in Confab, off in the reference");
+        assert!(feature_enabled(&json!({}), "coreMessagingExperience", "markAsUnread"));
         assert!(!feature_enabled(&json!({}), "aiUserCopilot", "smartReply"));
         assert!(feature_enabled(&json!({}), "groupManagement", "createGroup"));
         assert!(feature_enabled(&json!({}), "someSection", "someSwitch"), "an unknown switch is on");

@@ -12,6 +12,10 @@ wire_enum! {
         MessageEdited = "message_edited",
         /// A message was deleted. Data: `{message, action}`.
         MessageDeleted = "message_deleted",
+        /// A user reacted to a message.
+        MessageReactionAdded = "message_reaction_added",
+        /// A user took a reaction back.
+        MessageReactionRemoved = "message_reaction_removed",
         /// A user's delivered mark moved. Data: `{receipt}`.
         MessageDeliveryReceipt = "message_delivery_receipt",
         /// A user's read mark moved. Data: `{receipt}`.

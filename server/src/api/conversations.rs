@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use confab_protocol::ids::ConversationKey;
-use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage};
+use confab_protocol::rest::conversations::{Conversation, ConversationWith, MarkMessage, MarkUnread};
 use confab_protocol::realtime::ReceiptKind;
 use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::rest::{Data, Page, PageQuery, Success};
@@ -27,9 +27,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_conversation))
         .routes(routes!(user_conversation))
         .routes(routes!(group_conversation))
-        .routes(routes!(mark_user_read))
+        .routes(routes!(mark_user_read, mark_user_unread))
         .routes(routes!(mark_user_delivered))
-        .routes(routes!(mark_group_read))
+        .routes(routes!(mark_group_read, mark_group_unread))
         .routes(routes!(mark_group_delivered))
 }
 
@@ -55,6 +55,7 @@ async fn view(state: &AppState, caller: &Caller, row: ConversationRow) -> ApiRes
         conversation_id: row.conversation_id,
         conversation_type: row.conversation_type,
         unread_message_count: row.unread,
+        unread_mentions_count: Some(row.unread_mentions),
         last_message: row.last_message.map(|mut message| {
             state.media_urls.sign_message(&mut message);
             message
@@ -155,4 +156,59 @@ async fn mark_group_read(caller: Caller, State(state): State<AppState>, Path(gui
 async fn mark_group_delivered(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, ApiJson(body): ApiJson<MarkMessage>) -> ApiResult<Json<Data<Success>>> {
     let guid = validate::id("guid", &guid)?;
     mark(&state, &caller, ConversationKey::group(&guid), body, false).await
+}
+
+/// Marks the acting user's conversation unread again from `messageId` (without it, from the newest message
+/// from someone else): their read mark moves back to just before it. The conversation as it is now.
+async fn mark_unread(state: &AppState, caller: &Caller, key: ConversationKey, query: MarkUnread) -> ApiResult<Json<Data<Conversation>>> {
+    crate::variant_features::require(state, caller, confab_protocol::rest::variants::switches::MARK_AS_UNREAD).await?;
+    let uid = caller.acting_user()?;
+    let row = state.store.conversation(caller.app_id(), &uid, &key).await?;
+    let row = row.ok_or_else(|| conversation_not_found(&key.wire_id()))?;
+    let not_here = || {
+        ApiError::not_found(confab_protocol::api_error::ApiErrorCode::ErrMessageNotFound, "no such message in this conversation")
+            .with_field("messageId")
+    };
+    let from: i64 = match query.message_id.as_deref() {
+        Some(text) => {
+            let id: i64 = text.parse().map_err(|_| ApiError::bad_field("messageId", "must be a message id"))?;
+            let found = state.store.message(caller.app_id(), id).await?.filter(|m| crate::store::key_of(m) == row.key);
+            found.ok_or_else(not_here)?;
+            id
+        }
+        None => {
+            let filter = crate::store::MessageFilter {
+                conversation_id: Some(key.clone()),
+                participant: Some(uid.clone()),
+                hide_reaction_records: true,
+                limit: 100,
+                ..crate::store::MessageFilter::default()
+            };
+            let recent = state.store.list_messages(caller.app_id(), &filter).await?;
+            let theirs = recent.iter().rev().find(|m| m.sender != uid && m.category != confab_protocol::rest::messages::Category::Action);
+            match theirs {
+                Some(m) => m.id.parse().unwrap_or(0),
+                None => return one(state, caller, &key).await.map(data),
+            }
+        }
+    };
+    state.store.mark_unread(caller.app_id(), &uid, &key, from - 1).await?;
+    one(state, caller, &key).await.map(data)
+}
+
+/// Marks the conversation with `uid` unread again.
+#[utoipa::path(delete, path = "/users/{uid}/conversation/read", tag = "conversations", params(("uid" = String, Path, description = "The other user's uid"), MarkUnread),
+    responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_user_unread(caller: Caller, State(state): State<AppState>, Path(uid): Path<String>, Query(query): Query<MarkUnread>) -> ApiResult<Json<Data<Conversation>>> {
+    let me = caller.acting_user()?;
+    let uid = validate::id("uid", &uid)?;
+    mark_unread(&state, &caller, ConversationKey::direct(&me, &uid), query).await
+}
+
+/// Marks group `guid`'s conversation unread again.
+#[utoipa::path(delete, path = "/groups/{guid}/conversation/read", tag = "conversations", params(("guid" = String, Path, description = "The group's guid"), MarkUnread),
+    responses((status = 200, body = Data<Conversation>), (status = "4XX", body = confab_protocol::api_error::ApiErrorEnvelope)))]
+async fn mark_group_unread(caller: Caller, State(state): State<AppState>, Path(guid): Path<String>, Query(query): Query<MarkUnread>) -> ApiResult<Json<Data<Conversation>>> {
+    let guid = validate::id("guid", &guid)?;
+    mark_unread(&state, &caller, ConversationKey::group(&guid), query).await
 }

@@ -59,6 +59,7 @@ pub(super) fn member_action(guid: &str, by: &str, action: &str, on: &str, extra:
         tags: Vec::new(),
         muid: None,
         sent_at: now_secs(),
+        ..NewMessage::default()
     }
 }
 

@@ -6,6 +6,8 @@
 mod conversations;
 mod groups;
 mod marks;
+pub mod reactions;
+pub mod references;
 mod send;
 
 pub use conversations::{conversation_not_found, resolve};

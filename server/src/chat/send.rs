@@ -6,7 +6,7 @@ use confab_protocol::ids::is_valid_id;
 use confab_protocol::limits::{MAX_ATTACHMENTS, MAX_ID_LEN, MAX_MESSAGE_BYTES};
 use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType, SendMessage, MESSAGE_TYPES};
 
-use super::not_joined;
+use super::{not_joined, references};
 use crate::apps::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -41,6 +41,9 @@ impl<'a> SentBy<'a> {
 pub fn check_content(category: Category, message_type: &str, content: &MessageData) -> ApiResult<()> {
     if content.action.is_some() || content.entities.is_some() {
         return Err(ApiError::bad_field("data.action", "action messages are recorded by the server"));
+    }
+    if content.reactions.is_some() {
+        return Err(ApiError::bad_field("data.reactions", "reactions are given with POST /messages/{id}/reactions/{reaction}"));
     }
     match category {
         Category::Message => {
@@ -129,10 +132,13 @@ pub async fn send(state: &AppState, app_id: &str, sender: String, by: SentBy<'_>
         tags: body.tags.unwrap_or_default(),
         muid: body.muid,
         sent_at: now_secs(),
+        ..NewMessage::default()
     };
     let receiver_type = message.receiver_type;
     let receiver = message.receiver.clone();
     let mut message = message;
+    let references = references::check(state, app_id, by, &message, body.parent_id.as_deref(), body.quoted_message_id.as_deref()).await?;
+    (message.parent_id, message.quoted_id, message.mentions) = (references.parent_id, references.quoted_id, references.mentions);
     let (sender_uid, muid) = (message.sender.clone(), message.muid.clone().unwrap_or_default());
     let claimant = Claimant { sender: &sender_uid, muid: &muid, app_key: by == SentBy::AppKey };
     let claimed = match uploads {
@@ -152,6 +158,7 @@ pub async fn send(state: &AppState, app_id: &str, sender: String, by: SentBy<'_>
     }
     match outcome? {
         SendOutcome::Stored { mut message, .. } => {
+            references::with_quotes(state.store.as_ref(), app_id, std::slice::from_mut(&mut message)).await?;
             state.media_urls.sign_message(&mut message);
             Ok(message)
         }

@@ -99,6 +99,19 @@ async fn webhook_data(store: &dyn Store, delivery: &DeliveryRecord, trigger: Web
             urls.sign_messages(changed.iter_mut());
             json!({"message": changed, "action": action})
         }
+        T::MessageReactionAdded | T::MessageReactionRemoved => {
+            let action = message(store, delivery).await?;
+            let mut changed = changed_by(store, app_id, &action).await?;
+            urls.sign_messages(changed.iter_mut());
+            let entities = action.data.entities.clone().unwrap_or(Value::Null);
+            let reaction = json!({
+                "reaction": entities["extra"]["reaction"],
+                "uid": entities["by"]["uid"],
+                "messageId": entities["on"]["id"],
+                "reactedAt": action.sent_at,
+            });
+            json!({"reaction": reaction, "message": changed, "action": action})
+        }
         T::GroupMemberJoined
         | T::GroupMemberLeft
         | T::GroupMemberAdded

@@ -8,16 +8,16 @@
 //! - **Bots** get messages of category `message` and `custom`, never one a bot sent (bots cannot loop): a 1:1
 //!   message when the bot is its receiver; a group message when the bot is a member and its
 //!   [`GroupChatSetting`] matches (`allMessages`; `slashedMessages`: the text starts with `/` after leading
-//!   space; `mentionedMessages`: the lower-cased text holds `@uid` or `<@uid:uid>`; `none`). Disabled bots
+//!   space; `mentionedMessages`: the message mentions it (`<@uid:UID>`, as stored in `mentionedUsers`); `none`). Disabled bots
 //!   get nothing.
 //! - **Webhooks**: every stored message maps to at most one trigger ([`webhook_trigger`]): `message_sent`,
-//!   `message_edited` and `message_deleted` (action messages of type `message`), `group_member_*` (action
-//!   messages of type `groupMember`). A mark that moves forward maps to `message_read_receipt` or
+//!   `message_edited` and `message_deleted` (action messages of type `message`), `message_reaction_added` and
+//!   `_removed` (of type `reaction`), `group_member_*` (action messages of type `groupMember`). A mark that moves forward maps to `message_read_receipt` or
 //!   `message_delivery_receipt`. Only enabled webhooks subscribed to the trigger get a delivery.
 
 use confab_protocol::ids::ConversationKey;
 use confab_protocol::rest::bots::GroupChatSetting;
-use confab_protocol::rest::messages::{Category, ReceiverType};
+use confab_protocol::rest::messages::{Category, MentionedUser, ReceiverType};
 use confab_protocol::rest::webhooks::{TargetType, WebhookTrigger};
 use serde_json::{json, Value};
 
@@ -78,6 +78,11 @@ pub fn webhook_trigger(message: &NewMessage) -> Option<WebhookTrigger> {
             "deleted" => Some(T::MessageDeleted),
             _ => None,
         },
+        (Category::Action, crate::store::REACTION_TYPE) => match action? {
+            crate::store::REACTION_ADDED => Some(T::MessageReactionAdded),
+            crate::store::REACTION_REMOVED => Some(T::MessageReactionRemoved),
+            _ => None,
+        },
         (Category::Action, "groupMember") => match action? {
             "joined" => Some(T::GroupMemberJoined),
             "left" => Some(T::GroupMemberLeft),
@@ -93,14 +98,11 @@ pub fn webhook_trigger(message: &NewMessage) -> Option<WebhookTrigger> {
 }
 
 /// Whether a group message with `text` is for a bot with `setting` and `uid`.
-fn bot_wants(setting: GroupChatSetting, uid: &str, text: &str) -> bool {
+fn bot_wants(setting: GroupChatSetting, uid: &str, text: &str, mentions: &[MentionedUser]) -> bool {
     match setting {
         GroupChatSetting::AllMessages => true,
         GroupChatSetting::SlashedMessages => text.trim_start().starts_with('/'),
-        GroupChatSetting::MentionedMessages => {
-            let text = text.to_lowercase();
-            text.contains(&format!("@{uid}")) || text.contains(&format!("<@uid:{uid}>"))
-        }
+        GroupChatSetting::MentionedMessages => mentions.iter().any(|m| m.uid == uid),
         GroupChatSetting::None => false,
     }
 }
@@ -119,7 +121,7 @@ pub fn message_deliveries(id: i64, message: &NewMessage, subscribers: &Subscribe
         for bot in subscribers.bots.iter().filter(|bot| bot.enabled) {
             let wanted = match message.receiver_type {
                 ReceiverType::User => bot.uid == message.receiver,
-                ReceiverType::Group => bot_wants(bot.setting, &bot.uid, text),
+                ReceiverType::Group => bot_wants(bot.setting, &bot.uid, text, &message.mentions),
             };
             if wanted {
                 out.push(NewDelivery {
@@ -215,6 +217,7 @@ mod tests {
             tags: vec![],
             muid: None,
             sent_at: 1,
+            ..NewMessage::default()
         }
     }
 
@@ -247,16 +250,18 @@ mod tests {
             ],
             ..Default::default()
         };
-        let to = |text: &str| {
-            message_deliveries(1, &message(ReceiverType::Group, "g", text), &subscribers)
+        let to = |text: &str, mentioned: &[&str]| {
+            let mentions = mentioned.iter().map(|uid| MentionedUser { uid: (*uid).into(), name: (*uid).into() }).collect();
+            message_deliveries(1, &NewMessage { mentions, ..message(ReceiverType::Group, "g", text) }, &subscribers)
                 .into_iter()
                 .map(|d| d.target)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(to("hello"), ["all"]);
-        assert_eq!(to("  /help"), ["all", "slash"]);
-        assert_eq!(to("ask @Helper please"), ["all", "helper"]);
-        assert_eq!(to("<@uid:helper> hi"), ["all", "helper"]);
+        assert_eq!(to("hello", &[]), ["all"]);
+        assert_eq!(to("  /help", &[]), ["all", "slash"]);
+        assert_eq!(to("ask @helper please", &[]), ["all"], "only a stored mention counts");
+        assert_eq!(to("<@uid:helper> hi", &["helper"]), ["all", "helper"]);
+        assert_eq!(to("<@uid:helper> hi", &[]), ["all"], "markup the send did not store as a mention (a non-member, a block)");
     }
 
     #[test]

@@ -122,7 +122,11 @@ impl MediaUrls {
 
     /// [`sign_data`](Self::sign_data) of a message, at the current time.
     pub fn sign_message(&self, message: &mut Message) {
-        self.sign_data(&mut message.data, crate::apps::now_secs());
+        let now = crate::apps::now_secs();
+        self.sign_data(&mut message.data, now);
+        if let Some(quoted) = message.quoted_message.as_mut() {
+            self.sign_data(&mut quoted.data, now);
+        }
     }
 
     /// [`sign_message`](Self::sign_message) of each.

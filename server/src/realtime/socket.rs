@@ -414,8 +414,12 @@ async fn replay(sink: &mut Sink, state: &AppState, session: &Session, after: i64
             hide_deleted: false,
             cursor: Cursor::After(Some(cursor)),
             limit: RESUME_PAGE,
+            ..MessageFilter::default()
         };
-        let messages = state.store.list_messages(&session.app_id, &filter).await.map_err(|_| Stop::Close(close_code::RESUME))?;
+        let mut messages = state.store.list_messages(&session.app_id, &filter).await.map_err(|_| Stop::Close(close_code::RESUME))?;
+        crate::chat::references::with_quotes(state.store.as_ref(), &session.app_id, &mut messages)
+            .await
+            .map_err(|_| Stop::Close(close_code::RESUME))?;
         let count = messages.len();
         for mut message in messages {
             cursor = message.id.parse().unwrap_or(cursor);

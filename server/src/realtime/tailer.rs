@@ -135,6 +135,7 @@ async fn publish(
     app_id: &str,
     mut message: Message,
 ) -> StoreResult<()> {
+    crate::chat::references::with_quotes(store, app_id, std::slice::from_mut(&mut message)).await?;
     urls.sign_message(&mut message);
     let action = (message.category == Category::Action).then(|| message.data.action.clone()).flatten();
     let member_change = message.message_type == "groupMember";

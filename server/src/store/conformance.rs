@@ -177,7 +177,7 @@ pub(super) async fn with_users(store: &dyn Store, app_id: &str, uids: &[&str]) {
 }
 
 /// The app [`APP`] with these users.
-async fn app_with(store: &dyn Store, uids: &[&str]) {
+pub(super) async fn app_with(store: &dyn Store, uids: &[&str]) {
     with_app(store, APP).await;
     with_users(store, APP, uids).await;
 }
@@ -201,10 +201,11 @@ pub(super) fn dm(sender: &str, receiver: &str, body: &str, sent_at: i64) -> NewM
         tags: Vec::new(),
         muid: None,
         sent_at,
+        ..NewMessage::default()
     }
 }
 
-fn to_group(sender: &str, guid: &str, body: &str, sent_at: i64) -> NewMessage {
+pub(super) fn to_group(sender: &str, guid: &str, body: &str, sent_at: i64) -> NewMessage {
     NewMessage { receiver_type: ReceiverType::Group, ..dm(sender, guid, body, sent_at) }
 }
 
@@ -224,11 +225,11 @@ async fn refusal(store: &dyn Store, app_id: &str, message: NewMessage) -> SendRe
     }
 }
 
-fn id(message: &Message) -> i64 {
+pub(super) fn id(message: &Message) -> i64 {
     message.id.parse().expect("a numeric message id")
 }
 
-fn ids(messages: &[Message]) -> Vec<i64> {
+pub(super) fn ids(messages: &[Message]) -> Vec<i64> {
     messages.iter().map(id).collect()
 }
 
@@ -237,7 +238,7 @@ fn uids(users: &[confab_protocol::rest::users::User]) -> Vec<&str> {
 }
 
 /// Everything, oldest first.
-fn everything() -> MessageFilter {
+pub(super) fn everything() -> MessageFilter {
     MessageFilter {
         conversation_id: None,
         participant: None,
@@ -247,16 +248,17 @@ fn everything() -> MessageFilter {
         hide_deleted: false,
         cursor: Cursor::After(None),
         limit: 1000,
+        ..MessageFilter::default()
     }
 }
 
 /// What `uid` may read, oldest first.
-fn readable_by(uid: &str) -> MessageFilter {
+pub(super) fn readable_by(uid: &str) -> MessageFilter {
     MessageFilter { participant: Some(uid.into()), ..everything() }
 }
 
 /// One conversation, oldest first.
-fn in_conversation(key: ConversationKey) -> MessageFilter {
+pub(super) fn in_conversation(key: ConversationKey) -> MessageFilter {
     MessageFilter { conversation_id: Some(key), ..everything() }
 }
 
@@ -264,7 +266,7 @@ async fn list(store: &dyn Store, filter: MessageFilter) -> Vec<i64> {
     ids(&store.list_messages(APP, &filter).await.expect("list messages"))
 }
 
-async fn new_group(store: &dyn Store, guid: &str, group_type: GroupType, members: &[(&str, MemberScope)]) -> GroupRecord {
+pub(super) async fn new_group(store: &dyn Store, guid: &str, group_type: GroupType, members: &[(&str, MemberScope)]) -> GroupRecord {
     let group = NewGroup {
         guid: guid.into(),
         name: guid.into(),
@@ -298,6 +300,7 @@ fn member_action(guid: &str, by: &str, action: &str, on: &str, sent_at: i64) -> 
         tags: Vec::new(),
         muid: None,
         sent_at,
+        ..NewMessage::default()
     }
 }
 
@@ -340,15 +343,16 @@ fn message_action(message: &Message, by: &str, action: &str, sent_at: i64) -> Ne
         tags: Vec::new(),
         muid: None,
         sent_at,
+        ..NewMessage::default()
     }
 }
 
-async fn edit(store: &dyn Store, message: &Message, body: &str, by: &str, at: i64) -> Option<Message> {
+pub(super) async fn edit(store: &dyn Store, message: &Message, body: &str, by: &str, at: i64) -> Option<Message> {
     let change = MessageChange::Edit { data: text(body), tags: None };
     store.change_message(APP, id(message), &change, by, &message_action(message, by, "edited", at), at).await.expect("edit")
 }
 
-async fn delete(store: &dyn Store, message: &Message, by: &str, at: i64) -> Option<Message> {
+pub(super) async fn delete(store: &dyn Store, message: &Message, by: &str, at: i64) -> Option<Message> {
     let action = message_action(message, by, "deleted", at);
     store.change_message(APP, id(message), &MessageChange::Delete, by, &action, at).await.expect("delete")
 }
@@ -1814,14 +1818,19 @@ pub async fn group_messages_reach_bots_by_their_setting(store: &dyn Store) {
     for (n, (body, bots)) in [
         ("hello", vec!["all"]),
         ("  /help", vec!["all", "slash"]),
-        ("ask @Helper please", vec!["all", "helper"]),
+        ("ask @Helper please", vec!["all"]),
         ("<@uid:helper> hi", vec!["all", "helper"]),
         ("not /slashed", vec!["all"]),
     ]
     .into_iter()
     .enumerate()
     {
-        let sent = send(store, APP, to_group("ann", "g", body, 10 + n as i64)).await;
+        // A mention is what the send stored as one (the chat layer reads `<@uid:UID>` and checks it).
+        let mentions = match body.contains("<@uid:helper>") {
+            true => vec![confab_protocol::rest::messages::MentionedUser { uid: "helper".into(), name: "helper".into() }],
+            false => Vec::new(),
+        };
+        let sent = send(store, APP, NewMessage { mentions, ..to_group("ann", "g", body, 10 + n as i64) }).await;
         for bot in bots {
             expected.push((bot.to_owned(), id(&sent)));
         }

@@ -220,6 +220,7 @@ pub async fn the_overview_counts_messages_by_utc_day_and_senders(store: &dyn Sto
             tags: Vec::new(),
             muid: None,
             sent_at,
+            ..NewMessage::default()
         };
         assert!(matches!(store.send_message(app, message).await.unwrap(), SendOutcome::Stored { .. }));
     };

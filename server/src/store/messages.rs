@@ -5,12 +5,12 @@ use confab_protocol::realtime::ReceiptKind;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use confab_protocol::ids::ConversationKey;
-use confab_protocol::rest::messages::{Category, Message, MessageData, ReceiverType};
+use confab_protocol::rest::messages::{Category, MentionedUser, Message, MessageData, ReactionCount, ReceiverType};
 
 use super::{PageRequest, StoreResult};
 
 /// A message to store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewMessage {
     /// Sender uid (the acting user; for app actions, `app_system`).
     pub sender: String,
@@ -30,12 +30,36 @@ pub struct NewMessage {
     pub muid: Option<String>,
     /// Send time.
     pub sent_at: i64,
+    /// A thread reply's parent (checked by the caller: of the same conversation, not a reply itself).
+    pub parent_id: Option<i64>,
+    /// The message a quoted reply quotes (checked by the caller: of the same conversation).
+    pub quoted_id: Option<i64>,
+    /// The users the text mentions who may read it.
+    pub mentions: Vec<MentionedUser>,
 }
+
+/// The action messages' type for reactions (their action is [`REACTION_ADDED`] or [`REACTION_REMOVED`]).
+pub const REACTION_TYPE: &str = "reaction";
+/// A reaction was given.
+pub const REACTION_ADDED: &str = "reactionAdded";
+/// A reaction was taken back.
+pub const REACTION_REMOVED: &str = "reactionRemoved";
 
 impl NewMessage {
     /// The conversation the message belongs to, by structure (the wire id may name two).
     pub fn key(&self) -> ConversationKey {
         ConversationKey::of_message(self.receiver_type, &self.sender, &self.receiver)
+    }
+
+    /// Whether storing it makes it its conversation's newest message: every message but a reaction's
+    /// record, which changes neither the conversation list's order nor its preview.
+    pub fn moves_conversation(&self) -> bool {
+        !self.is_reaction_record()
+    }
+
+    /// Whether this is the action message that records a reaction change.
+    pub fn is_reaction_record(&self) -> bool {
+        self.category == Category::Action && self.message_type == REACTION_TYPE
     }
 }
 
@@ -44,7 +68,7 @@ pub fn key_of(message: &Message) -> ConversationKey {
     ConversationKey::of_message(message.receiver_type, &message.sender, &message.receiver)
 }
 
-/// Where a message list starts and which way it goes.
+/// Where a message list starts and which way it goes (by default: from the newest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor {
     /// The newest messages, before this id (exclusive); `None`: from the newest.
@@ -57,8 +81,14 @@ pub enum Cursor {
     AfterTime(i64),
 }
 
+impl Default for Cursor {
+    fn default() -> Self {
+        Self::Before(None)
+    }
+}
+
 /// Which messages a list covers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageFilter {
     /// One conversation.
     pub conversation_id: Option<ConversationKey>,
@@ -73,6 +103,15 @@ pub struct MessageFilter {
     pub sender: Option<String>,
     /// Leave out deleted messages.
     pub hide_deleted: bool,
+    /// Leave out thread replies.
+    pub hide_replies: bool,
+    /// Leave out the action messages that record reactions (the lists show a message's reactions on it;
+    /// resume sends them, so a device learns the changes it missed).
+    pub hide_reaction_records: bool,
+    /// Only the replies of this thread.
+    pub parent_id: Option<i64>,
+    /// Only messages whose text holds every one of these words, each as a word's start.
+    pub search: Option<Vec<String>>,
     /// Start and direction.
     pub cursor: Cursor,
     /// Most messages to return.
@@ -91,6 +130,100 @@ pub enum MessageChange {
     },
     /// Clear the content and mark deleted.
     Delete,
+}
+
+/// A reaction to give or take back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReactionChange<'a> {
+    /// The message.
+    pub message_id: i64,
+    /// Who.
+    pub uid: &'a str,
+    /// The emoji.
+    pub reaction: &'a str,
+    /// Give it (true) or take it back.
+    pub add: bool,
+    /// When.
+    pub now: i64,
+}
+
+/// What became of a reaction change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReactionOutcome {
+    /// Done and recorded by an action message; the message with its reactions now.
+    Changed(Message),
+    /// Nothing to do (given already); the message as it is.
+    Unchanged(Message),
+    /// No such message, or deleted.
+    NoMessage,
+    /// The user has not given this reaction.
+    NotGiven,
+    /// The message has [`MAX_REACTIONS_PER_MESSAGE`](confab_protocol::limits::MAX_REACTIONS_PER_MESSAGE)
+    /// different reactions already.
+    TooManyOnMessage,
+    /// The user gave the message [`MAX_REACTIONS_PER_USER`](confab_protocol::limits::MAX_REACTIONS_PER_USER)
+    /// reactions already.
+    TooManyByUser,
+}
+
+/// A message's reaction counts from its reactions as (emoji, uid), earliest first: one entry per emoji in
+/// the order they were first given, naming at most [`MAX_REACTORS_LISTED`] reactors each.
+///
+/// [`MAX_REACTORS_LISTED`]: confab_protocol::limits::MAX_REACTORS_LISTED
+pub fn reaction_counts(given: impl IntoIterator<Item = (String, String)>) -> Vec<ReactionCount> {
+    let mut counts: Vec<ReactionCount> = Vec::new();
+    for (reaction, uid) in given {
+        let at = match counts.iter().position(|c| c.reaction == reaction) {
+            Some(at) => at,
+            None => {
+                counts.push(ReactionCount { reaction, ..ReactionCount::default() });
+                counts.len() - 1
+            }
+        };
+        let entry = &mut counts[at];
+        entry.count += 1;
+        if entry.uids.len() < confab_protocol::limits::MAX_REACTORS_LISTED {
+            entry.uids.push(uid);
+        }
+    }
+    counts
+}
+
+/// The reaction counts a `reactions` column holds (none when it is NULL or empty).
+pub fn reactions_column(text: Option<String>) -> Result<Option<Vec<ReactionCount>>, serde_json::Error> {
+    Ok(text.map(|t| serde_json::from_str::<Vec<ReactionCount>>(&t)).transpose()?.filter(|r| !r.is_empty()))
+}
+
+/// The mentions a `mentions` column holds.
+pub fn mentions_column(text: Option<String>) -> Result<Vec<MentionedUser>, serde_json::Error> {
+    Ok(text.map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default())
+}
+
+/// `record` with the message's reaction counts after the change in `entities.extra.reactions`.
+pub fn reaction_record(record: &NewMessage, counts: &[ReactionCount]) -> NewMessage {
+    let mut record = record.clone();
+    if let Some(entities) = record.data.entities.as_mut().and_then(serde_json::Value::as_object_mut) {
+        let extra = entities.entry("extra").or_insert_with(|| serde_json::json!({}));
+        if let Some(extra) = extra.as_object_mut() {
+            extra.insert("reactions".into(), serde_json::to_value(counts).expect("reaction counts serialise"));
+        }
+    }
+    record
+}
+
+/// One stored reaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRow {
+    /// Its id.
+    pub id: i64,
+    /// The message.
+    pub message_id: i64,
+    /// The emoji.
+    pub reaction: String,
+    /// Who gave it.
+    pub uid: String,
+    /// When.
+    pub reacted_at: i64,
 }
 
 /// Why a send was refused.
@@ -147,6 +280,19 @@ pub trait MessageStore: Send + Sync + 'static {
         action: &NewMessage,
         now: i64,
     ) -> StoreResult<Option<Message>>;
+    /// Gives or takes back a reaction, with the limits, and records the change with `record` (an action
+    /// message of type [`REACTION_TYPE`], to which the store adds `entities.extra.reactions`: the message's
+    /// reactions after the change), in one transaction.
+    async fn change_reaction(&self, app_id: &str, change: &ReactionChange<'_>, record: &NewMessage) -> StoreResult<ReactionOutcome>;
+    /// A message's reactions, earliest first: of one emoji if given, after reaction id `after`.
+    async fn reactions(&self, app_id: &str, message_id: i64, reaction: Option<&str>, after: i64, limit: u32) -> StoreResult<Vec<ReactionRow>>;
+    /// Which of `message_ids` `uid` reacted to, and with what.
+    async fn reactions_by(&self, app_id: &str, uid: &str, message_ids: &[i64]) -> StoreResult<Vec<(i64, String)>>;
+    /// The messages with these ids (those that exist), in id order.
+    async fn messages_by_id(&self, app_id: &str, ids: &[i64]) -> StoreResult<Vec<Message>>;
+    /// Moves `uid`'s read mark of the conversation back to `read_up_to` (never forward: a mark already
+    /// below it stays); the delivered mark stays.
+    async fn mark_unread(&self, app_id: &str, uid: &str, key: &ConversationKey, read_up_to: i64) -> StoreResult<()>;
     /// `uid`'s conversations, newest first, with last message and unread count, and the total.
     async fn conversations(&self, app_id: &str, uid: &str, page: PageRequest) -> StoreResult<(Vec<ConversationRow>, u64)>;
     /// One of `uid`'s conversations.
@@ -173,6 +319,8 @@ pub struct ConversationRow {
     pub last_message: Option<Message>,
     /// Unread messages from others (action messages do not count).
     pub unread: u64,
+    /// Of those, the ones that mention the user.
+    pub unread_mentions: u64,
     /// Newest message's time.
     pub updated_at: i64,
 }

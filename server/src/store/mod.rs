@@ -12,6 +12,7 @@ mod apps;
 #[cfg(test)] pub(crate) mod conformance_console;
 #[cfg(test)] pub(crate) mod conformance_variants;
 #[cfg(test)] pub(crate) mod conformance_media;
+#[cfg(test)] pub(crate) mod conformance_rich;
 pub mod console;
 mod groups;
 mod hooks;

@@ -16,9 +16,10 @@ use super::writer::Written;
 use super::{announce, now_ms, Changes, MessageLogLocked, PostgresStore};
 use crate::hooks::routing::{self, BotCandidate, Marks, NewDelivery, Subscribers};
 use crate::store::{
-    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendOutcome,
-    StoreError, StoreResult,
+    reaction_counts, reaction_record, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
+    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, SendOutcome, StoreError, StoreResult,
 };
+use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
 use confab_protocol::rest::bots::GroupChatSetting;
 
 /// Stores a message unless its sender used its `muid` before, moves its conversation's last message
@@ -26,17 +27,25 @@ use confab_protocol::rest::bots::GroupChatSetting;
 /// (or no row).
 const INSERT_MESSAGE: &str = "WITH stored AS ( \
        INSERT INTO messages (app_id, conversation_key, sender, receiver, receiver_type, category, message_type, \
-         data, tags, muid, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         data, tags, muid, sent_at, parent_id, quoted_id, mentions) \
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
        ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING RETURNING id), \
      conversation AS ( \
-       INSERT INTO conversations (app_id, conversation_key, conversation_type, last_message_id, updated_at) \
-       SELECT $1, $2, $5, id, $11 FROM stored ON CONFLICT (app_id, conversation_key) \
-       DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at), \
+       INSERT INTO conversations (app_id, conversation_key, conversation_type, last_message_id, updated_at, last_event_id) \
+       SELECT $1, $2, $5, id, $11, id FROM stored WHERE $15 ON CONFLICT (app_id, conversation_key) \
+       DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at, \
+         last_event_id = excluded.last_event_id), \
+     touched AS ( \
+       UPDATE conversations c SET last_event_id = GREATEST(c.last_event_id, stored.id) FROM stored \
+       WHERE NOT $15 AND c.app_id = $1 AND c.conversation_key = $2), \
      direct AS ( \
        INSERT INTO direct_conversations (app_id, uid, conversation_key, with_uid) \
        SELECT $1, pair.uid, $2, pair.with_uid FROM stored, (VALUES ($3, $4), ($4, $3)) AS pair (uid, with_uid) \
        WHERE $5 = 'user' ON CONFLICT DO NOTHING) \
      SELECT id FROM stored";
+/// Counts a thread reply on its parent: `$1` app, `$2` parent id, `$3` the reply's send time.
+const COUNT_REPLY: &str = "UPDATE messages SET reply_count = reply_count + 1, \
+     last_reply_at = GREATEST(COALESCE(last_reply_at, 0), $3) WHERE app_id = $1 AND id = $2";
 /// The id of the message a sender stored under a `muid`.
 const MESSAGE_BY_MUID: &str = "SELECT id FROM messages WHERE app_id = $1 AND sender = $2 AND muid = $3";
 
@@ -59,7 +68,18 @@ pub fn stored_message(id: i64, message: &NewMessage) -> Message {
         edited_by: None,
         deleted_at: None,
         deleted_by: None,
+        parent_id: message.parent_id.map(|id| id.to_string()),
+        reply_count: None,
+        last_reply_at: None,
+        quoted_message_id: message.quoted_id.map(|id| id.to_string()),
+        quoted_message: None,
+        mentioned_users: message.mentions.clone(),
     }
+}
+
+/// The `mentions` column of a message: its JSON, or NULL when it mentions nobody.
+fn mentions_text(message: &NewMessage) -> Option<String> {
+    (!message.mentions.is_empty()).then(|| json_text(&message.mentions))
 }
 
 /// What [`insert_message`] did.
@@ -120,6 +140,10 @@ pub async fn insert_message(
         .bind(&message.tags)
         .bind(&message.muid)
         .bind(message.sent_at)
+        .bind(message.parent_id)
+        .bind(message.quoted_id)
+        .bind(mentions_text(message))
+        .bind(message.moves_conversation())
         .fetch_optional(&mut *conn)
         .await?;
     let Some(id) = inserted else {
@@ -131,6 +155,9 @@ pub async fn insert_message(
             .await?;
         return Ok(Inserted { id, created: false, deliveries: 0 });
     };
+    if let Some(parent) = message.parent_id {
+        sqlx::query(COUNT_REPLY).bind(app_id).bind(parent).bind(message.sent_at).execute(&mut *conn).await?;
+    }
     let deliveries = queue_message_deliveries(conn, app_id, id, message, presence).await?;
     Ok(Inserted { id, created: true, deliveries })
 }
@@ -151,22 +178,26 @@ pub async fn insert_messages(
     let rows: Vec<(i64, i64, bool)> = sqlx::query_as(
         "WITH input AS ( \
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-             $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY \
-             AS s(app_id, conversation_key, sender, receiver, receiver_type, category, message_type, data, tags, muid, sent_at, i)), \
+             $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[]) WITH ORDINALITY \
+             AS s(app_id, conversation_key, sender, receiver, receiver_type, category, message_type, data, tags, muid, sent_at, \
+               parent_id, quoted_id, mentions, i)), \
          numbered AS (SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id, input.* FROM input ORDER BY i), \
          stored AS ( \
            INSERT INTO messages (id, app_id, conversation_key, sender, receiver, receiver_type, category, message_type, \
-             data, tags, muid, sent_at) OVERRIDING SYSTEM VALUE \
+             data, tags, muid, sent_at, parent_id, quoted_id, mentions) OVERRIDING SYSTEM VALUE \
            SELECT id, app_id, conversation_key, sender, receiver, receiver_type, category, message_type, data, \
-             ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), muid, sent_at FROM numbered ORDER BY id \
+             ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), muid, sent_at, parent_id, quoted_id, mentions \
+           FROM numbered ORDER BY id \
            ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING \
-           RETURNING id, app_id, conversation_key, sender, receiver, receiver_type, sent_at), \
+           RETURNING id, app_id, conversation_key, sender, receiver, receiver_type, sent_at, category, message_type), \
          conversation AS ( \
-           INSERT INTO conversations (app_id, conversation_key, conversation_type, last_message_id, updated_at) \
-           SELECT DISTINCT ON (app_id, conversation_key) app_id, conversation_key, receiver_type, id, sent_at \
-           FROM stored ORDER BY app_id, conversation_key, id DESC \
+           INSERT INTO conversations (app_id, conversation_key, conversation_type, last_message_id, updated_at, last_event_id) \
+           SELECT DISTINCT ON (app_id, conversation_key) app_id, conversation_key, receiver_type, id, sent_at, id \
+           FROM stored WHERE NOT (category = 'action' AND message_type = 'reaction') \
+           ORDER BY app_id, conversation_key, id DESC \
            ON CONFLICT (app_id, conversation_key) \
-           DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at), \
+           DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at, \
+             last_event_id = excluded.last_event_id), \
          direct AS ( \
            INSERT INTO direct_conversations (app_id, uid, conversation_key, with_uid) \
            SELECT DISTINCT s.app_id, pair.uid, s.conversation_key, pair.with_uid FROM stored s, \
@@ -185,10 +216,16 @@ pub async fn insert_messages(
     .bind(column(|_, m| json_text(&m.tags)))
     .bind(&muids)
     .bind(&sent_at)
+    .bind(sends.iter().map(|(_, m)| m.parent_id).collect::<Vec<_>>())
+    .bind(sends.iter().map(|(_, m)| m.quoted_id).collect::<Vec<_>>())
+    .bind(sends.iter().map(|(_, m)| mentions_text(m)).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(sends.len());
     for ((app_id, message), (_, id, created)) in sends.iter().zip(rows) {
+        if let Some(parent) = message.parent_id.filter(|_| created) {
+            sqlx::query(COUNT_REPLY).bind(*app_id).bind(parent).bind(message.sent_at).execute(&mut *conn).await?;
+        }
         if created {
             let deliveries = queue_message_deliveries(conn, app_id, id, message, presence).await?;
             out.push(Inserted { id, created: true, deliveries });
@@ -329,6 +366,7 @@ fn conversation_row(row: &sqlx::postgres::PgRow) -> StoreResult<Option<Conversat
         key,
         last_message,
         unread: row.try_get::<i64, _>("unread")? as u64,
+        unread_mentions: row.try_get::<i64, _>("unread_mentions")? as u64,
         updated_at: row.try_get("c_updated_at")?,
     }))
 }
@@ -343,7 +381,11 @@ fn conversation_query(extra: &str) -> String {
          COALESCE(d.with_uid, substr(c.conversation_key, 3)) AS with_id, \
          (SELECT COUNT(*) FROM messages x WHERE x.app_id = $1 AND x.conversation_key = c.conversation_key \
             AND x.id > GREATEST(COALESCE(r.read_id, 0), COALESCE(p.from_id, 0)) AND (p.to_id IS NULL OR x.id <= p.to_id) \
-            AND x.sender != $2 AND x.deleted_at IS NULL AND x.category != 'action') AS unread \
+            AND x.sender != $2 AND x.deleted_at IS NULL AND x.category != 'action') AS unread, \
+         (SELECT COUNT(*) FROM messages x WHERE x.app_id = $1 AND x.conversation_key = c.conversation_key \
+            AND x.id > GREATEST(COALESCE(r.read_id, 0), COALESCE(p.from_id, 0)) AND (p.to_id IS NULL OR x.id <= p.to_id) \
+            AND x.mentions IS NOT NULL AND x.deleted_at IS NULL \
+            AND x.mentions::jsonb @> jsonb_build_array(jsonb_build_object('uid', $2::text))) AS unread_mentions \
          FROM conversations c \
          LEFT JOIN direct_conversations d ON d.app_id = $1 AND d.uid = $2 AND d.conversation_key = c.conversation_key \
          LEFT JOIN read_marks r ON r.app_id = $1 AND r.uid = $2 AND r.conversation_key = c.conversation_key \
@@ -367,10 +409,10 @@ struct ReadableRange {
 /// of group membership. Read from the conversation index, so it costs what the user takes part in.
 const READABLE_RANGES: &str = "SELECT d.conversation_key, 0::BIGINT, NULL::BIGINT FROM direct_conversations d \
      JOIN conversations c ON c.app_id = d.app_id AND c.conversation_key = d.conversation_key \
-     WHERE d.app_id = $1 AND d.uid = $2 AND c.last_message_id > $3 \
+     WHERE d.app_id = $1 AND d.uid = $2 AND c.last_event_id > $3 \
      UNION ALL SELECT 'g:' || p.guid, p.from_id, p.to_id FROM membership_periods p \
      JOIN conversations c ON c.app_id = p.app_id AND c.conversation_key = 'g:' || p.guid \
-     WHERE p.app_id = $1 AND p.uid = $2 AND c.last_message_id > GREATEST(p.from_id, $3)";
+     WHERE p.app_id = $1 AND p.uid = $2 AND c.last_event_id > GREATEST(p.from_id, $3)";
 
 /// Adds `filter`'s conditions but the participant (category, type, sender, deleted, cursor), then the
 /// order and limit; true when the order is newest first.
@@ -386,6 +428,18 @@ fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &MessageFilte
     }
     if filter.hide_deleted {
         query.push(" AND m.deleted_at IS NULL");
+    }
+    if filter.hide_replies {
+        query.push(" AND m.parent_id IS NULL");
+    }
+    if filter.hide_reaction_records {
+        query.push(" AND NOT (m.category = 'action' AND m.message_type = 'reaction')");
+    }
+    if let Some(parent) = filter.parent_id {
+        query.push(" AND m.parent_id = ").push_bind(parent);
+    }
+    if let Some(words) = &filter.search {
+        query.push(" AND m.search @@ to_tsquery('simple'::regconfig, ").push_bind(ts_query(words)).push(")");
     }
     let newest_first = match filter.cursor {
         Cursor::Before(id) => {
@@ -412,6 +466,21 @@ fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &MessageFilte
     query.push(if newest_first { " ORDER BY m.id DESC" } else { " ORDER BY m.id ASC" });
     query.push(" LIMIT ").push_bind(i64::from(filter.limit));
     newest_first
+}
+
+/// A `to_tsquery` text that finds every word of `words` as a word's start (reduced to letters, digits and
+/// `_`, so nothing in them is query syntax).
+fn ts_query(words: &[String]) -> String {
+    let clean: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|p| !p.is_empty()).map(str::to_lowercase).collect::<Vec<_>>())
+        .map(|w| format!("{w}:*"))
+        .collect();
+    match clean.is_empty() {
+        false => clean.join(" & "),
+        // Nothing to look for: a query that finds nothing.
+        true => "_nothing_:* & !_nothing_:*".to_owned(),
+    }
 }
 
 /// Messages by `filter` for a participant: the page of each readable range (one indexed range scan each),
@@ -566,9 +635,14 @@ impl MessageStore for PostgresStore {
                 query.build().execute(&mut *tx).await?
             }
             MessageChange::Delete => {
+                sqlx::query("DELETE FROM message_reactions WHERE app_id = $1 AND message_id = $2")
+                    .bind(app_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
-                    "UPDATE messages SET data = $1, deleted_at = $2, deleted_by = $3, updated_at = $2 \
-                     WHERE app_id = $4 AND id = $5 AND deleted_at IS NULL",
+                    "UPDATE messages SET data = $1, deleted_at = $2, deleted_by = $3, updated_at = $2, reactions = NULL, \
+                     mentions = NULL WHERE app_id = $4 AND id = $5 AND deleted_at IS NULL",
                 )
                 .bind(json_text(&MessageData::default()))
                 .bind(now)
@@ -629,6 +703,127 @@ impl MessageStore for PostgresStore {
             .bind(key.storage_key())
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn change_reaction(&self, app_id: &str, change: &ReactionChange<'_>, record: &NewMessage) -> StoreResult<ReactionOutcome> {
+        let id = change.message_id;
+        let mut tx = self.pool.begin().await?;
+        // The message row, locked: the reactions of one message change one at a time (the limits hold).
+        let live: Option<bool> = sqlx::query_scalar(
+            "SELECT deleted_at IS NULL FROM messages WHERE app_id = $1 AND id = $2 AND category IN ('message', 'custom') \
+             AND substr(conversation_key, 1, 2) != 'x:' FOR UPDATE",
+        )
+        .bind(app_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live != Some(true) {
+            return Ok(ReactionOutcome::NoMessage);
+        }
+        let (given, emoji_there, distinct, mine): (bool, bool, i64, i64) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM message_reactions WHERE message_id = $1 AND uid = $2 AND reaction = $3), \
+             EXISTS (SELECT 1 FROM message_reactions WHERE message_id = $1 AND reaction = $3), \
+             (SELECT COUNT(DISTINCT reaction) FROM message_reactions WHERE message_id = $1), \
+             (SELECT COUNT(*) FROM message_reactions WHERE message_id = $1 AND uid = $2)",
+        )
+        .bind(id)
+        .bind(change.uid)
+        .bind(change.reaction)
+        .fetch_one(&mut *tx)
+        .await?;
+        match (change.add, given) {
+            (true, true) => {
+                let message = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
+                return Ok(ReactionOutcome::Unchanged(message));
+            }
+            (false, false) => return Ok(ReactionOutcome::NotGiven),
+            (true, false) if !emoji_there && distinct as usize >= MAX_REACTIONS_PER_MESSAGE => {
+                return Ok(ReactionOutcome::TooManyOnMessage)
+            }
+            (true, false) if mine as usize >= MAX_REACTIONS_PER_USER => return Ok(ReactionOutcome::TooManyByUser),
+            (true, false) => {
+                sqlx::query("INSERT INTO message_reactions (app_id, message_id, uid, reaction, reacted_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(app_id)
+                    .bind(id)
+                    .bind(change.uid)
+                    .bind(change.reaction)
+                    .bind(change.now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (false, true) => {
+                sqlx::query("DELETE FROM message_reactions WHERE message_id = $1 AND uid = $2 AND reaction = $3")
+                    .bind(id)
+                    .bind(change.uid)
+                    .bind(change.reaction)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let given: Vec<(String, String)> = sqlx::query_as("SELECT reaction, uid FROM message_reactions WHERE message_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let counts = reaction_counts(given);
+        let column = (!counts.is_empty()).then(|| json_text(&counts));
+        sqlx::query("UPDATE messages SET reactions = $1 WHERE app_id = $2 AND id = $3").bind(column).bind(app_id).bind(id).execute(&mut *tx).await?;
+        let locked = super::lock_message_log(&mut tx).await?;
+        let inserted = insert_message(&mut tx, &locked, app_id, &reaction_record(record, &counts), &mut HookPresence::default()).await?;
+        let changed = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
+        let changes = Changes { messages: true, deliveries: inserted.deliveries > 0, membership: false };
+        announce(&mut tx, changes).await?;
+        tx.commit().await?;
+        self.committed(changes);
+        Ok(ReactionOutcome::Changed(changed))
+    }
+
+    async fn reactions(&self, app_id: &str, message_id: i64, reaction: Option<&str>, after: i64, limit: u32) -> StoreResult<Vec<ReactionRow>> {
+        let rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, message_id, reaction, uid, reacted_at FROM message_reactions WHERE app_id = $1 AND message_id = $2 \
+             AND ($3::text IS NULL OR reaction = $3) AND id > $4 ORDER BY id LIMIT $5",
+        )
+        .bind(app_id)
+        .bind(message_id)
+        .bind(reaction)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, message_id, reaction, uid, reacted_at)| ReactionRow { id, message_id, reaction, uid, reacted_at }).collect())
+    }
+
+    async fn reactions_by(&self, app_id: &str, uid: &str, message_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT message_id, reaction FROM message_reactions WHERE app_id = $1 AND uid = $2 AND message_id = ANY($3) ORDER BY id",
+        )
+        .bind(app_id)
+        .bind(uid)
+        .bind(message_ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn messages_by_id(&self, app_id: &str, ids: &[i64]) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = $1 AND m.id = ANY($2) \
+             AND substr(m.conversation_key, 1, 2) != 'x:' ORDER BY m.id"
+        ))
+        .bind(app_id)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::message).collect()
+    }
+
+    async fn mark_unread(&self, app_id: &str, uid: &str, key: &ConversationKey, read_up_to: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE read_marks SET read_id = $4 WHERE app_id = $1 AND uid = $2 AND conversation_key = $3 AND read_id > $4")
+            .bind(app_id)
+            .bind(uid)
+            .bind(key.storage_key())
+            .bind(read_up_to.max(0))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn mark(&self, app_id: &str, uid: &str, key: &ConversationKey, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {

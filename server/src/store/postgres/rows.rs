@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use crate::store::{Patch, StoreError, StoreResult};
+use crate::store::{mentions_column, reactions_column, Patch, StoreError, StoreResult};
 
 /// Columns [`user`] reads, in order.
 pub const USER_COLUMNS: &str = "u.uid, u.name, u.avatar, u.link, u.role, u.status_message, u.metadata, u.tags, \
@@ -18,7 +18,7 @@ pub const USER_COLUMNS: &str = "u.uid, u.name, u.avatar, u.link, u.role, u.statu
 /// Columns [`message`] reads, in order.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.muid, m.conversation_key, m.sender, m.receiver, m.receiver_type, \
      m.category, m.message_type, m.data, m.tags, m.sent_at, m.updated_at, m.edited_at, m.edited_by, \
-     m.deleted_at, m.deleted_by";
+     m.deleted_at, m.deleted_by, m.parent_id, m.reply_count, m.last_reply_at, m.quoted_id, m.mentions, m.reactions";
 
 /// Columns [`group`] reads, in order (with the member count as `members_count`).
 pub const GROUP_COLUMNS: &str = "g.guid, g.name, g.group_type, g.icon, g.description, g.metadata, g.owner, g.tags, \
@@ -79,7 +79,10 @@ pub fn message(row: &PgRow) -> StoreResult<Message> {
         receiver_type,
         category: Category::parse(&category).ok_or_else(|| corrupt("category", category))?,
         message_type: row.try_get(7)?,
-        data: serde_json::from_str::<MessageData>(&data).map_err(|e| corrupt("data", e))?,
+        data: MessageData {
+            reactions: reactions_column(row.try_get(21)?).map_err(|e| corrupt("reactions", e))?,
+            ..serde_json::from_str::<MessageData>(&data).map_err(|e| corrupt("data", e))?
+        },
         tags: row.try_get(9)?,
         sent_at: row.try_get(10)?,
         updated_at: row.try_get(11)?,
@@ -87,8 +90,15 @@ pub fn message(row: &PgRow) -> StoreResult<Message> {
         edited_by: row.try_get(13)?,
         deleted_at: row.try_get(14)?,
         deleted_by: row.try_get(15)?,
+        parent_id: row.try_get::<Option<i64>, _>(16)?.map(|id| id.to_string()),
+        reply_count: Some(row.try_get::<i32, _>(17)? as u32).filter(|n| *n > 0),
+        last_reply_at: row.try_get(18)?,
+        quoted_message_id: row.try_get::<Option<i64>, _>(19)?.map(|id| id.to_string()),
+        quoted_message: None,
+        mentioned_users: mentions_column(row.try_get::<Option<String>, _>(20)?).map_err(|e| corrupt("mentions", e))?,
     })
 }
+
 
 /// A group from a row read with [`GROUP_COLUMNS`]; caller-specific fields unset.
 pub fn group(row: &PgRow) -> StoreResult<Group> {

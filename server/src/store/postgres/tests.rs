@@ -131,6 +131,7 @@ fn text(sender: &str, receiver: &str, receiver_type: ReceiverType, body: &str) -
         tags: Vec::new(),
         muid: None,
         sent_at: 1,
+        ..NewMessage::default()
     }
 }
 
@@ -172,6 +173,7 @@ fn everything_for(uid: &str) -> MessageFilter {
         hide_deleted: false,
         cursor: Cursor::After(Some(0)),
         limit: 100,
+        ..MessageFilter::default()
     }
 }
 
@@ -371,7 +373,8 @@ async fn messages_and_marks_queue_their_deliveries() {
     };
     let members = [("ann".into(), MemberScope::Admin), ("helper".into(), MemberScope::Participant), ("quiet".into(), MemberScope::Participant)];
     store.create_group(&app, &group, &members, &[]).await.unwrap();
-    store.send_message(&app, text("ann", "g", ReceiverType::Group, "ask @helper")).await.unwrap();
+    let mention = vec![confab_protocol::rest::messages::MentionedUser { uid: "helper".into(), name: "Helper".into() }];
+    store.send_message(&app, NewMessage { mentions: mention, ..text("ann", "g", ReceiverType::Group, "ask <@uid:helper>") }).await.unwrap();
     // A bot's message reaches no bot.
     store.send_message(&app, text("helper", "g", ReceiverType::Group, "@quiet @helper")).await.unwrap();
 
@@ -681,6 +684,7 @@ async fn nodes_starting_at_once_migrate_once() {
 // One test per check of the store conformance suite: `store::postgres::tests::conformance::*`, each on a
 // database of its own.
 crate::store::conformance::conformance_tests!(fresh_store().await);
+crate::store::conformance_rich::conformance_rich_tests!(fresh_store().await);
 crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
 crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);
 crate::store::conformance_media::conformance_media_tests!(fresh_store().await);

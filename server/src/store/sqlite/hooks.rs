@@ -527,6 +527,7 @@ mod tests {
             tags: Vec::new(),
             muid: None,
             sent_at: 1,
+            ..NewMessage::default()
         };
         assert!(matches!(store.send_message(&app, message).await.unwrap(), SendOutcome::Stored { created: true, .. }));
         let now = crate::hooks::now_ms();

@@ -15,20 +15,35 @@ use super::writer::Written;
 use super::SqliteStore;
 use crate::hooks::routing::{self, Marks};
 use crate::store::{
-    ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage, PageRequest, SendOutcome,
-    StoreError, StoreResult,
+    reaction_counts, reaction_record, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
+    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, SendOutcome, StoreError, StoreResult,
 };
+use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
 
 /// Stores a message unless its sender used its `muid` before; returns the new id (or no row).
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (app_id, conversation_key, sender, receiver, receiver_type, \
-     category, message_type, data, tags, muid, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     category, message_type, data, tags, muid, sent_at, parent_id, quoted_id, mentions) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
      ON CONFLICT (app_id, sender, muid) WHERE muid IS NOT NULL DO NOTHING RETURNING id";
+/// Counts a thread reply on its parent: `?1` app, `?2` parent id, `?3` the reply's send time.
+pub const COUNT_REPLY: &str = "UPDATE messages SET reply_count = reply_count + 1, \
+     last_reply_at = max(COALESCE(last_reply_at, 0), ?3) WHERE app_id = ?1 AND id = ?2";
+
+/// The `mentions` column of a message: its JSON, or NULL when it mentions nobody.
+pub fn mentions_text(message: &NewMessage) -> Option<String> {
+    (!message.mentions.is_empty()).then(|| json_text(&message.mentions))
+}
 /// The id of the message a sender stored under a `muid`.
 pub const MESSAGE_BY_MUID: &str = "SELECT id FROM messages WHERE app_id = ?1 AND sender = ?2 AND muid = ?3";
 /// Moves a conversation's last message (creating the conversation).
 pub const UPSERT_CONVERSATION: &str = "INSERT INTO conversations (app_id, conversation_key, conversation_type, \
-     last_message_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (app_id, conversation_key) \
-     DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at";
+     last_message_id, updated_at, last_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (app_id, conversation_key) \
+     DO UPDATE SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at, \
+     last_event_id = excluded.last_event_id";
+/// Moves a conversation's log past a message that is not its newest (a reaction record): `?1` app, `?2` key,
+/// `?3` id.
+pub const TOUCH_CONVERSATION: &str =
+    "UPDATE conversations SET last_event_id = max(last_event_id, ?3) WHERE app_id = ?1 AND conversation_key = ?2";
 /// Records a 1:1 conversation for both of its users.
 pub const INSERT_DIRECT: &str = "INSERT OR IGNORE INTO direct_conversations (app_id, uid, conversation_key, with_uid) \
      VALUES (?1, ?2, ?3, ?4), (?1, ?4, ?3, ?2)";
@@ -52,6 +67,12 @@ pub fn stored_message(id: i64, message: &NewMessage) -> Message {
         edited_by: None,
         deleted_at: None,
         deleted_by: None,
+        parent_id: message.parent_id.map(|id| id.to_string()),
+        reply_count: None,
+        last_reply_at: None,
+        quoted_message_id: message.quoted_id.map(|id| id.to_string()),
+        quoted_message: None,
+        mentioned_users: message.mentions.clone(),
     }
 }
 
@@ -75,6 +96,9 @@ pub async fn insert_message(
         .bind(json_text(&message.tags))
         .bind(&message.muid)
         .bind(message.sent_at)
+        .bind(message.parent_id)
+        .bind(message.quoted_id)
+        .bind(mentions_text(message))
         .fetch_optional(&mut *conn)
         .await?;
     let Some(id) = inserted else {
@@ -87,14 +111,21 @@ pub async fn insert_message(
         let stored = fetch_message(conn, app_id, id).await?.ok_or(StoreError::Closed)?;
         return Ok((stored, false));
     };
-    sqlx::query(UPSERT_CONVERSATION)
-        .bind(app_id)
-        .bind(&key)
-        .bind(message.receiver_type.as_str())
-        .bind(id)
-        .bind(message.sent_at)
-        .execute(&mut *conn)
-        .await?;
+    if message.moves_conversation() {
+        sqlx::query(UPSERT_CONVERSATION)
+            .bind(app_id)
+            .bind(&key)
+            .bind(message.receiver_type.as_str())
+            .bind(id)
+            .bind(message.sent_at)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query(TOUCH_CONVERSATION).bind(app_id).bind(&key).bind(id).execute(&mut *conn).await?;
+    }
+    if let Some(parent) = message.parent_id {
+        sqlx::query(COUNT_REPLY).bind(app_id).bind(parent).bind(message.sent_at).execute(&mut *conn).await?;
+    }
     if message.receiver_type == ReceiverType::User {
         sqlx::query(INSERT_DIRECT)
             .bind(app_id)
@@ -144,6 +175,7 @@ fn conversation_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Option<Convers
         key,
         last_message,
         unread: row.get::<i64, _>("unread") as u64,
+        unread_mentions: row.get::<i64, _>("unread_mentions") as u64,
         updated_at: row.get("c_updated_at"),
     }))
 }
@@ -158,7 +190,11 @@ fn conversation_query(extra: &str) -> String {
          COALESCE(d.with_uid, substr(c.conversation_key, 3)) AS with_id, \
          (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_key = c.conversation_key \
             AND x.id > max(COALESCE(r.read_id, 0), COALESCE(p.from_id, 0)) AND (p.to_id IS NULL OR x.id <= p.to_id) \
-            AND x.sender != ?2 AND x.deleted_at IS NULL AND x.category != 'action') AS unread \
+            AND x.sender != ?2 AND x.deleted_at IS NULL AND x.category != 'action') AS unread, \
+         (SELECT COUNT(*) FROM messages x WHERE x.app_id = ?1 AND x.conversation_key = c.conversation_key \
+            AND x.id > max(COALESCE(r.read_id, 0), COALESCE(p.from_id, 0)) AND (p.to_id IS NULL OR x.id <= p.to_id) \
+            AND x.mentions IS NOT NULL AND x.deleted_at IS NULL \
+            AND EXISTS (SELECT 1 FROM json_each(x.mentions) j WHERE json_extract(j.value, '$.uid') = ?2)) AS unread_mentions \
          FROM conversations c \
          LEFT JOIN direct_conversations d ON d.app_id = ?1 AND d.uid = ?2 AND d.conversation_key = c.conversation_key \
          LEFT JOIN read_marks r ON r.app_id = ?1 AND r.uid = ?2 AND r.conversation_key = c.conversation_key \
@@ -182,10 +218,10 @@ struct ReadableRange {
 /// of group membership. Read from the conversation index, so it costs what the user takes part in.
 const READABLE_RANGES: &str = "SELECT d.conversation_key, 0, NULL FROM direct_conversations d \
      JOIN conversations c ON c.app_id = d.app_id AND c.conversation_key = d.conversation_key \
-     WHERE d.app_id = ?1 AND d.uid = ?2 AND c.last_message_id > ?3 \
+     WHERE d.app_id = ?1 AND d.uid = ?2 AND c.last_event_id > ?3 \
      UNION ALL SELECT 'g:' || p.guid, p.from_id, p.to_id FROM membership_periods p \
      JOIN conversations c ON c.app_id = p.app_id AND c.conversation_key = 'g:' || p.guid \
-     WHERE p.app_id = ?1 AND p.uid = ?2 AND c.last_message_id > max(p.from_id, ?3)";
+     WHERE p.app_id = ?1 AND p.uid = ?2 AND c.last_event_id > max(p.from_id, ?3)";
 
 /// Adds `filter`'s conditions but the participant (category, type, sender, deleted, cursor), then the
 /// order and limit; true when the order is newest first.
@@ -201,6 +237,19 @@ fn push_conditions(query: &mut QueryBuilder<'_, Sqlite>, filter: &MessageFilter)
     }
     if filter.hide_deleted {
         query.push(" AND m.deleted_at IS NULL");
+    }
+    if filter.hide_replies {
+        query.push(" AND m.parent_id IS NULL");
+    }
+    if filter.hide_reaction_records {
+        query.push(" AND NOT (m.category = 'action' AND m.message_type = 'reaction')");
+    }
+    if let Some(parent) = filter.parent_id {
+        query.push(" AND m.parent_id = ").push_bind(parent);
+    }
+    if let Some(words) = &filter.search {
+        query.push(" AND m.deleted_at IS NULL AND m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ");
+        query.push_bind(fts_query(words)).push(")");
     }
     let newest_first = match filter.cursor {
         Cursor::Before(id) => {
@@ -227,6 +276,13 @@ fn push_conditions(query: &mut QueryBuilder<'_, Sqlite>, filter: &MessageFilter)
     query.push(if newest_first { " ORDER BY m.id DESC" } else { " ORDER BY m.id ASC" });
     query.push(" LIMIT ").push_bind(i64::from(filter.limit));
     newest_first
+}
+
+/// An FTS5 query that finds every word of `words` as a word's start (each quoted, so nothing in them is
+/// query syntax).
+fn fts_query(words: &[String]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect();
+    quoted.join(" ")
 }
 
 /// Messages by `filter` for a participant: the page of each readable range (one indexed range scan each),
@@ -356,9 +412,14 @@ impl MessageStore for SqliteStore {
                 query.build().execute(&mut *tx).await?
             }
             MessageChange::Delete => {
+                sqlx::query("DELETE FROM message_reactions WHERE app_id = ? AND message_id = ?")
+                    .bind(app_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
-                    "UPDATE messages SET data = ?, deleted_at = ?, deleted_by = ?, updated_at = ? \
-                     WHERE app_id = ? AND id = ? AND deleted_at IS NULL",
+                    "UPDATE messages SET data = ?, deleted_at = ?, deleted_by = ?, updated_at = ?, reactions = NULL, \
+                     mentions = NULL WHERE app_id = ? AND id = ? AND deleted_at IS NULL",
                 )
                 .bind(json_text(&MessageData::default()))
                 .bind(now)
@@ -419,6 +480,128 @@ impl MessageStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(found.is_some())
+    }
+
+    async fn change_reaction(&self, app_id: &str, change: &ReactionChange<'_>, record: &NewMessage) -> StoreResult<ReactionOutcome> {
+        let id = change.message_id;
+        let mut tx = self.begin_write().await?;
+        let live: Option<bool> = sqlx::query_scalar(
+            "SELECT deleted_at IS NULL FROM messages WHERE app_id = ? AND id = ? AND category IN ('message', 'custom') \
+             AND substr(conversation_key, 1, 2) != 'x:'",
+        )
+        .bind(app_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live != Some(true) {
+            return Ok(ReactionOutcome::NoMessage);
+        }
+        let (given, emoji_there, distinct, mine): (bool, bool, i64, i64) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM message_reactions WHERE message_id = ?1 AND uid = ?2 AND reaction = ?3), \
+             EXISTS (SELECT 1 FROM message_reactions WHERE message_id = ?1 AND reaction = ?3), \
+             (SELECT COUNT(DISTINCT reaction) FROM message_reactions WHERE message_id = ?1), \
+             (SELECT COUNT(*) FROM message_reactions WHERE message_id = ?1 AND uid = ?2)",
+        )
+        .bind(id)
+        .bind(change.uid)
+        .bind(change.reaction)
+        .fetch_one(&mut *tx)
+        .await?;
+        match (change.add, given) {
+            (true, true) => {
+                let message = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
+                return Ok(ReactionOutcome::Unchanged(message));
+            }
+            (false, false) => return Ok(ReactionOutcome::NotGiven),
+            (true, false) if !emoji_there && distinct as usize >= MAX_REACTIONS_PER_MESSAGE => {
+                return Ok(ReactionOutcome::TooManyOnMessage)
+            }
+            (true, false) if mine as usize >= MAX_REACTIONS_PER_USER => return Ok(ReactionOutcome::TooManyByUser),
+            (true, false) => {
+                sqlx::query("INSERT INTO message_reactions (app_id, message_id, uid, reaction, reacted_at) VALUES (?, ?, ?, ?, ?)")
+                    .bind(app_id)
+                    .bind(id)
+                    .bind(change.uid)
+                    .bind(change.reaction)
+                    .bind(change.now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (false, true) => {
+                sqlx::query("DELETE FROM message_reactions WHERE message_id = ? AND uid = ? AND reaction = ?")
+                    .bind(id)
+                    .bind(change.uid)
+                    .bind(change.reaction)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let given: Vec<(String, String)> = sqlx::query_as("SELECT reaction, uid FROM message_reactions WHERE message_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let counts = reaction_counts(given);
+        let column = (!counts.is_empty()).then(|| json_text(&counts));
+        sqlx::query("UPDATE messages SET reactions = ? WHERE app_id = ? AND id = ?").bind(column).bind(app_id).bind(id).execute(&mut *tx).await?;
+        insert_message(&mut tx, app_id, &reaction_record(record, &counts)).await?;
+        let changed = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
+        tx.commit().await?;
+        self.messages_committed();
+        Ok(ReactionOutcome::Changed(changed))
+    }
+
+    async fn reactions(&self, app_id: &str, message_id: i64, reaction: Option<&str>, after: i64, limit: u32) -> StoreResult<Vec<ReactionRow>> {
+        let rows: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, message_id, reaction, uid, reacted_at FROM message_reactions WHERE app_id = ?1 AND message_id = ?2 \
+             AND (?3 IS NULL OR reaction = ?3) AND id > ?4 ORDER BY id LIMIT ?5",
+        )
+        .bind(app_id)
+        .bind(message_id)
+        .bind(reaction)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, message_id, reaction, uid, reacted_at)| ReactionRow { id, message_id, reaction, uid, reacted_at }).collect())
+    }
+
+    async fn reactions_by(&self, app_id: &str, uid: &str, message_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT message_id, reaction FROM message_reactions WHERE app_id = ");
+        query.push_bind(app_id.to_owned()).push(" AND uid = ").push_bind(uid.to_owned()).push(" AND message_id IN (");
+        let mut ids = query.separated(", ");
+        for id in message_ids {
+            ids.push_bind(*id);
+        }
+        query.push(") ORDER BY id");
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn messages_by_id(&self, app_id: &str, ids: &[i64]) -> StoreResult<Vec<Message>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.app_id = "));
+        query.push_bind(app_id.to_owned()).push(" AND substr(m.conversation_key, 1, 2) != 'x:' AND m.id IN (");
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(") ORDER BY m.id");
+        query.build().fetch_all(&self.pool).await?.iter().map(rows::message).collect()
+    }
+
+    async fn mark_unread(&self, app_id: &str, uid: &str, key: &ConversationKey, read_up_to: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE read_marks SET read_id = ?4 WHERE app_id = ?1 AND uid = ?2 AND conversation_key = ?3 AND read_id > ?4")
+            .bind(app_id)
+            .bind(uid)
+            .bind(key.storage_key())
+            .bind(read_up_to.max(0))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn mark(&self, app_id: &str, uid: &str, key: &ConversationKey, message_id: i64, kind: ReceiptKind) -> StoreResult<()> {

@@ -18,6 +18,7 @@ fn everything_for(uid: &str) -> MessageFilter {
         hide_deleted: false,
         cursor: Cursor::After(Some(0)),
         limit: 100,
+        ..MessageFilter::default()
     }
 }
 
@@ -123,6 +124,7 @@ async fn fresh_store() -> (SqliteStore, tempfile::TempDir) {
 
 // One test per check of the store conformance suite: `store::sqlite::tests::conformance::*`.
 crate::store::conformance::conformance_tests!(fresh_store().await);
+crate::store::conformance_rich::conformance_rich_tests!(fresh_store().await);
 crate::store::conformance_console::conformance_console_tests!(fresh_store().await);
 crate::store::conformance_variants::conformance_variants_tests!(fresh_store().await);
 crate::store::conformance_media::conformance_media_tests!(fresh_store().await);

@@ -13,7 +13,9 @@ use std::time::Duration;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::messages::{INSERT_DIRECT, INSERT_MESSAGE, MESSAGE_BY_MUID, UPSERT_CONVERSATION};
+use super::messages::{
+    mentions_text, COUNT_REPLY, INSERT_DIRECT, INSERT_MESSAGE, MESSAGE_BY_MUID, TOUCH_CONVERSATION, UPSERT_CONVERSATION,
+};
 use super::outbox;
 use super::rows::json_text;
 use crate::store::{NewMessage, SendRefusal, StoreError, StoreResult};
@@ -172,7 +174,10 @@ fn write_one(tx: &rusqlite::Transaction<'_>, app_id: &str, m: &NewMessage) -> Re
                 json_text(&m.data),
                 json_text(&m.tags),
                 m.muid,
-                m.sent_at
+                m.sent_at,
+                m.parent_id,
+                m.quoted_id,
+                mentions_text(m)
             ],
             |row| row.get(0),
         )
@@ -181,7 +186,14 @@ fn write_one(tx: &rusqlite::Transaction<'_>, app_id: &str, m: &NewMessage) -> Re
         let id = tx.prepare_cached(MESSAGE_BY_MUID)?.query_row(params![app_id, m.sender, m.muid], |row| row.get(0))?;
         return Ok(Written::Stored { id, created: false });
     };
-    tx.prepare_cached(UPSERT_CONVERSATION)?.execute(params![app_id, key, m.receiver_type.as_str(), id, m.sent_at])?;
+    if m.moves_conversation() {
+        tx.prepare_cached(UPSERT_CONVERSATION)?.execute(params![app_id, key, m.receiver_type.as_str(), id, m.sent_at])?;
+    } else {
+        tx.prepare_cached(TOUCH_CONVERSATION)?.execute(params![app_id, key, id])?;
+    }
+    if let Some(parent) = m.parent_id {
+        tx.prepare_cached(COUNT_REPLY)?.execute(params![app_id, parent, m.sent_at])?;
+    }
     if m.receiver_type == ReceiverType::User {
         tx.prepare_cached(INSERT_DIRECT)?.execute(params![app_id, m.sender, key, m.receiver])?;
     }
