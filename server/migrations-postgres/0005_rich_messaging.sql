@@ -8,11 +8,23 @@ ALTER TABLE messages ADD COLUMN mentions TEXT COLLATE "C";   -- JSON array of {u
 ALTER TABLE messages ADD COLUMN reactions TEXT COLLATE "C";  -- JSON array of {reaction, count, uids}
 CREATE INDEX messages_by_parent ON messages(app_id, parent_id, id) WHERE parent_id IS NOT NULL;
 
--- The words of every message and custom message that is not deleted ('simple': every word as it is,
--- lower-cased, in any language).
+-- The words of a message's text ('simple': every word as it is, lower-cased, in any language). `data` is
+-- the JSON the server wrote; a text holding NUL (which jsonb refuses) is read with the NULs as spaces.
+CREATE FUNCTION confab_search_words(data TEXT) RETURNS tsvector LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN to_tsvector('simple'::regconfig, COALESCE(data::jsonb ->> 'text', ''));
+EXCEPTION WHEN others THEN
+    BEGIN
+        RETURN to_tsvector('simple'::regconfig, COALESCE(replace(data, '\u0000', ' ')::jsonb ->> 'text', ''));
+    EXCEPTION WHEN others THEN
+        RETURN NULL;
+    END;
+END;
+$$;
+
+-- The words of every message and custom message that is not deleted.
 ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (
-    CASE WHEN category IN ('message', 'custom') AND deleted_at IS NULL
-         THEN to_tsvector('simple'::regconfig, COALESCE(data::jsonb ->> 'text', '')) END
+    CASE WHEN category IN ('message', 'custom') AND deleted_at IS NULL THEN confab_search_words(data) END
 ) STORED;
 CREATE INDEX messages_search ON messages USING GIN (search);
 

@@ -1,5 +1,6 @@
 //! The feature switches of a session's variant, which the server enforces (`switches::ENFORCED`): typing
-//! frames, creating groups, joining and leaving them, editing and deleting messages.
+//! frames, creating groups, joining and leaving them, editing and deleting messages, reactions, threads,
+//! quoted replies, mentions, search, marking unread, and the kinds of files.
 //!
 //! A session's variant is the one its token signed in with, else the app's default at the time of use; with
 //! no variant at all every feature is on. The switches are cached per (app, variant) for at most

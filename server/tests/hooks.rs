@@ -116,16 +116,18 @@ async fn group_messages_reach_bots_by_their_setting() {
 
     send(&app, "ann", "support", "group", "hello everyone").await;
     send(&app, "ann", "support", "group", "/help").await;
-    send(&app, "ann", "support", "group", "thanks @B-Mention!").await;
+    send(&app, "ann", "support", "group", "thanks <@uid:B-Mention>!").await;
+    // Plain text that only looks like a mention is not one.
+    send(&app, "ann", "support", "group", "cc @b-mention").await;
     // A bot's message goes to no bot.
     app.ok("POST", "/bots/b-all/messages", Creds::Admin, Some(text_to("support", "group", "/from a bot"))).await;
     send(&app, "ann", "support", "group", "last").await;
 
-    receiver.wait_for(WAIT, |c| texts(c, "/b-all").len() == 4).await;
+    receiver.wait_for(WAIT, |c| texts(c, "/b-all").len() == 5).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(texts(&receiver.calls(), "/b-all"), ["/help", "hello everyone", "last", "thanks @B-Mention!"]);
+    assert_eq!(texts(&receiver.calls(), "/b-all"), ["/help", "cc @b-mention", "hello everyone", "last", "thanks <@uid:B-Mention>!"]);
     assert_eq!(texts(&receiver.calls(), "/b-slash"), ["/help"]);
-    assert_eq!(texts(&receiver.calls(), "/b-mention"), ["thanks @B-Mention!"]);
+    assert_eq!(texts(&receiver.calls(), "/b-mention"), ["thanks <@uid:B-Mention>!"]);
     assert!(texts(&receiver.calls(), "/b-none").is_empty());
     assert!(texts(&receiver.calls(), "/b-outside").is_empty(), "a bot outside the group gets nothing");
     let group_call = receiver.calls().into_iter().find(|c| c.path == "/b-slash").unwrap().json();
@@ -256,7 +258,7 @@ async fn webhooks_get_their_triggers_signed() {
     let ann = app.user_with_token("ann").await;
     app.user("bob").await;
     let triggers = ["message_sent", "message_edited", "message_deleted", "group_member_joined", "group_member_left",
-        "message_read_receipt", "user_connection_status_changed"];
+        "message_read_receipt", "user_connection_status_changed", "message_reaction_added", "message_reaction_removed"];
     let body = json!({"id": "audit", "name": "Audit log", "url": receiver.url("/hook"), "triggers": triggers});
     let hook = app.ok("POST", "/webhooks", Creds::Admin, Some(body)).await["data"].clone();
     let secret = hook["signingSecret"].as_str().unwrap().to_owned();
@@ -264,6 +266,8 @@ async fn webhooks_get_their_triggers_signed() {
 
     let sent = send(&app, "bob", "ann", "user", "first").await;
     let id = sent["id"].as_str().unwrap();
+    app.ok("POST", &format!("/messages/{id}/reactions/%F0%9F%91%8D"), Creds::As("ann"), None).await;
+    app.ok("DELETE", &format!("/messages/{id}/reactions/%F0%9F%91%8D"), Creds::As("ann"), None).await;
     app.ok("PUT", &format!("/messages/{id}"), Creds::As("bob"), Some(json!({"data": {"text": "first, edited"}}))).await;
     app.ok("DELETE", &format!("/messages/{id}"), Creds::As("bob"), None).await;
     app.ok("POST", "/groups", Creds::Admin, Some(json!({"guid": "lobby", "name": "Lobby", "type": "public"}))).await;
@@ -273,7 +277,7 @@ async fn webhooks_get_their_triggers_signed() {
     let (device, _) = Device::connect(&app, &ann, None).await;
 
     let wanted = ["message_sent", "message_edited", "message_deleted", "group_member_joined", "group_member_left",
-        "message_read_receipt", "user_connection_status_changed"];
+        "message_read_receipt", "user_connection_status_changed", "message_reaction_added", "message_reaction_removed"];
     let calls = receiver.wait_for(WAIT, |c| wanted.iter().all(|t| c.iter().any(|c| c.header("x-confab-trigger") == *t))).await;
     drop(device);
     for call in &calls {
@@ -289,6 +293,11 @@ async fn webhooks_get_their_triggers_signed() {
     assert_eq!(by("message_edited")["action"]["data"]["action"], "edited");
     assert_eq!(by("message_edited")["message"]["id"], sent["id"]);
     assert_eq!(by("message_deleted")["action"]["data"]["action"], "deleted");
+    let reacted = by("message_reaction_added");
+    assert_eq!((reacted["reaction"]["reaction"].as_str(), reacted["reaction"]["uid"].as_str()), (Some("👍"), Some("ann")), "{reacted}");
+    assert_eq!(reacted["reaction"]["messageId"], sent["id"]);
+    assert_eq!(reacted["message"]["id"], sent["id"]);
+    assert_eq!(by("message_reaction_removed")["action"]["data"]["action"], "reactionRemoved");
     assert_eq!(by("group_member_joined")["action"]["data"]["entities"]["on"]["uid"], "bob");
     assert_eq!(by("group_member_left")["action"]["receiver"], "lobby");
     let receipt = by("message_read_receipt");

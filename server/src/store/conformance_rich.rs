@@ -281,6 +281,8 @@ pub async fn search_finds_every_word_only_within_reach(store: &dyn Store) {
     assert_eq!(found(search(readable_by("ann"), &["bill"])).await, [id(&invoice)]);
     delete(store, &other, "ann", 21).await.expect("deleted");
     assert_eq!(found(search(readable_by("ann"), &["invoice"])).await, [id(&group)]);
+    let odd_text = send(store, APP, dm("ann", "bob", "zero\u{0}width receipt", 22)).await;
+    assert_eq!(found(search(readable_by("ann"), &["receipt"])).await, [id(&odd_text)], "a text holding NUL is stored and found");
 }
 
 /// Marking unread moves the read mark back (never forward), so the unread count grows again; the delivered
