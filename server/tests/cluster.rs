@@ -412,3 +412,31 @@ async fn text_with_a_nul_character_is_refused_with_its_field_on_postgresql() {
     let sent = node.ok("POST", "/messages", Creds::As("ann"), Some(body)).await;
     assert_eq!(sent["data"]["data"]["text"], "a\u{0}b");
 }
+
+#[tokio::test]
+async fn reactions_replies_and_searches_cross_nodes() {
+    let cluster = Cluster::start(2, &[]).await;
+    let (n0, n1) = (cluster.node(0), cluster.node(1));
+    let ann = n0.user_with_token("ann").await;
+    n0.user("bob").await;
+    let (mut on_0, _) = Device::connect(n0, &ann, None).await;
+    let sent = rest_send(n0, "ann", "bob", "user", "the quarterly report").await;
+    on_0.next_of("message").await;
+
+    // Bob reacts and replies in the thread through the other node; ann's device hears both.
+    let path = format!("/messages/{}/reactions/%F0%9F%8E%89", sent["id"].as_str().unwrap());
+    n1.ok("POST", &path, Creds::As("bob"), None).await;
+    let record = on_0.next_of("message").await;
+    assert_eq!(record["message"]["type"], "reaction", "{record}");
+    assert_eq!(record["message"]["data"]["entities"]["extra"]["reactions"][0]["reaction"], "🎉");
+    let body = json!({"receiver": "ann", "receiverType": "user", "type": "text", "data": {"text": "looks good"}, "parentId": sent["id"]});
+    let reply = n1.ok("POST", "/messages", Creds::As("bob"), Some(body)).await["data"].clone();
+    let live = on_0.next_of("message").await;
+    assert_eq!((live["message"]["id"].clone(), live["message"]["parentId"].clone()), (reply["id"].clone(), sent["id"].clone()));
+
+    // Either node answers with the counts and finds the words.
+    let parent = n0.ok("GET", &format!("/messages/{}", sent["id"].as_str().unwrap()), Creds::As("ann"), None).await["data"].clone();
+    assert_eq!((parent["replyCount"].as_u64(), parent["data"]["reactions"][0]["count"].as_u64()), (Some(1), Some(1)), "{parent}");
+    let found = n1.ok("GET", "/messages?searchKey=quarter", Creds::As("ann"), None).await;
+    assert_eq!(found["data"][0]["id"], sent["id"], "{found}");
+}
