@@ -11,8 +11,20 @@ var READY_TIMEOUT_MS = 15000;
 var root = c.isDocked ? x.el.shadowRoot : x.el;
 var launcher = c.isDocked && root.querySelector("button");
 var chatIcon = launcher && launcher.innerHTML;
-var frame = null, ready = false, open = false, shown = false, timer = 0, unread = 0, wanted = null;
+var frame = null, ready = false, open = false, shown = false, timer = 0, unread = 0, wanted = null, title = null;
 
+// While the page is hidden, its tab's title starts with the unread count: "(2) Title"; the page's own title
+// comes back when it is shown again or the count drops to 0 (unless the page changed it meanwhile).
+// `title`: [the page's title, the one shown].
+function badgeTitle() {
+  if (title && d.title === title[1]) d.title = title[0];
+  title = null;
+  if (d.hidden && unread) {
+    title = [d.title];
+    d.title = "(" + unread + ") " + title[0];
+    title[1] = d.title;
+  }
+}
 function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
 function post(m) { if (ready) frame.contentWindow.postMessage(m, origin); }
 function fail(why) {
@@ -59,6 +71,7 @@ function onMessage(e) {
   else if (m.type === M.unread && typeof m.count === "number") {
     unread = m.count;
     show(open);
+    badgeTitle();
     emit("onUnreadCountChanged", { count: unread });
   } else if (m.type === M.event && (m.name === "onMessageReceived" || m.name === "onActiveChatChanged")) emit(m.name, m.detail);
   else if (m.type === M.error && isObject(m.problem)) ctx.report(m.problem);
@@ -119,10 +132,13 @@ if (ctx.attach({
   destroy: function () {
     clearTimeout(timer);
     w.removeEventListener("message", onMessage);
+    d.removeEventListener("visibilitychange", badgeTitle);
+    unread = 0, badgeTitle();
     if (frame) frame.remove();
   }
 })) {
   w.addEventListener("message", onMessage);
+  d.addEventListener("visibilitychange", badgeTitle);
   makeFrame();
 }
 })(window, document);

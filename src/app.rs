@@ -140,7 +140,9 @@ fn keep_focus_inside(event: &web_sys::KeyboardEvent) {
 }
 
 /// Keeps the host informed: the unread total (the launcher's badge), messages received, and the open
-/// conversation.
+/// conversation. With the variant's sound on, a message that comes while the visitor cannot see the panel
+/// plays a soft tone (`lazy/chime.js`, loaded the first time; it plays only once the visitor has used the
+/// panel).
 fn report_to_host(chat: Chat, bridge: HostBridge) {
     let host = bridge.clone();
     let mut last = None;
@@ -155,6 +157,9 @@ fn report_to_host(chat: Chat, bridge: HostBridge) {
     effect(move || {
         if let Some(message) = chat.received.get() {
             host.send_event("onMessageReceived", &message);
+            if chat.features.sound && !chat.seen() {
+                crate::media::lazy::run("chime");
+            }
         }
     });
     effect(move || {

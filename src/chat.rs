@@ -20,7 +20,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+mod actions;
 mod media;
+mod threads;
+mod search;
+
+pub use actions::{reacted, Compose};
 
 use crate::i18n::Catalog;
 use confab_protocol::panel_variant::PanelFeatures;
@@ -120,6 +125,16 @@ pub struct Item {
     pub state: SendState,
 }
 
+impl Peer {
+    /// The REST path of the peer: `/users/{uid}` or `/groups/{guid}`.
+    pub fn path(&self) -> String {
+        match self.kind {
+            ReceiverType::User => format!("/users/{}", encode(&self.id)),
+            ReceiverType::Group => format!("/groups/{}", encode(&self.id)),
+        }
+    }
+}
+
 impl Item {
     fn stored(message: Message) -> Self {
         let key = message.muid.clone().unwrap_or_else(|| format!("id:{}", message.id));
@@ -183,6 +198,8 @@ struct Session {
     /// Files on their way (see [`media`]).
     uploads: Vec<media::Outgoing>,
     on_first_send: Option<Box<dyn FnOnce()>>,
+    /// The conversation's log while a thread is open (see [`threads`]).
+    thread_stash: Option<threads::Stash>,
     /// Conversation-list loads asked for so far: an answer to an older one than the newest is stale.
     list_loads: u64,
 }
@@ -210,10 +227,21 @@ pub struct Chat {
     pub online: RwSignal<HashMap<String, bool>>,
     /// Names of users seen (for group senders and typing).
     pub names: RwSignal<HashMap<String, String>>,
-    /// Whether the panel is on screen (docked panels may be closed).
+    /// Whether the panel is on screen (docked panels may be closed); see [`Self::seen`].
     pub visible: RwSignal<bool>,
     /// The newest message received from someone else (for the host's `onMessageReceived`).
     pub received: RwSignal<Option<Message>>,
+    /// The id of the open conversation's first message the visitor had not read when it opened (or that
+    /// came while they could not see the panel), 0 for none: the "New messages" line goes before it until
+    /// another conversation opens. It changes only with [`Self::messages`], so it is read with them.
+    pub first_unread: StoredValue<u64>,
+    /// What the message box writes: a new message, a reply quoting one, or an edit.
+    pub composing: RwSignal<Compose>,
+    /// The parent of the open thread, if one is open (see [`threads`]).
+    pub thread: RwSignal<Option<Message>>,
+    /// A message of the open conversation to bring into view and focus once it is loaded (a search result
+    /// opened); the log does it, and sets it back to `None`.
+    pub reveal: RwSignal<Option<String>>,
     /// The strings.
     pub text: &'static Catalog,
     /// What the variant turns on.
@@ -234,7 +262,7 @@ impl Chat {
     /// conversation list is in (see [`Self::load_conversations`]). `on_first_send` runs once, after the
     /// first message the visitor sent was stored.
     pub fn start(api: Api, token: String, me: User, text: &'static Catalog, features: PanelFeatures, on_first_send: Option<Box<dyn FnOnce()>>) -> Self {
-        let session = Session { api, token, socket: None, outbox: Vec::new(), uploads: Vec::new(), on_first_send, list_loads: 0 };
+        let session = Session { api, token, socket: None, outbox: Vec::new(), uploads: Vec::new(), on_first_send, list_loads: 0, thread_stash: None };
         let chat = Self {
             me: RwSignal::new(me),
             conversations: RwSignal::new(Vec::new()),
@@ -248,11 +276,33 @@ impl Chat {
             names: RwSignal::new(HashMap::new()),
             visible: RwSignal::new(true),
             received: RwSignal::new(None),
+            first_unread: StoredValue::new(0),
+            composing: RwSignal::new(Compose::New),
+            thread: RwSignal::new(None),
+            reveal: RwSignal::new(None),
             text,
             features,
             session: StoredValue::new_local(Rc::new(RefCell::new(session))),
         };
+        // Back on a page that was hidden, the open conversation is read (its new messages counted till then).
+        crate::components::dom::on(&document(), "visibilitychange", move |_: web_sys::Event| chat.mark_read());
         chat
+    }
+
+    /// What the panel calls user `uid`: "You", the name it learned, the open conversation's peer's, or else
+    /// the uid.
+    pub fn name_of(&self, uid: &str) -> String {
+        if self.me.with_untracked(|m| m.uid == uid) {
+            return self.text.you.to_owned();
+        }
+        let peer = || self.active.with_untracked(|p| p.as_ref().filter(|p| p.kind == ReceiverType::User && p.id == uid).map(|p| p.name.clone()));
+        self.names.with_untracked(|n| n.get(uid).cloned()).or_else(peer).unwrap_or_else(|| uid.to_owned())
+    }
+
+    /// Whether the visitor can see the panel: it is on screen, on a page that is not hidden (another tab, a
+    /// minimised window). Only then are messages read as they come.
+    pub fn seen(&self) -> bool {
+        self.visible.get_untracked() && !document().hidden()
     }
 
     /// Connects the realtime socket (once), resuming after message `resume_after`: nothing stored since
@@ -338,6 +388,11 @@ impl Chat {
     /// Opens the conversation with `peer`: loads its newest page and marks it read.
     pub fn open(&self, peer: Peer) {
         let chat = *self;
+        // Read before the page comes (it is marked read then, and live messages mark it read meanwhile).
+        let unread = self.conversations.with_untracked(|list| list.iter().find(|c| c.peer.conversation_id == peer.conversation_id).map_or(0, |c| c.unread));
+        self.first_unread.set_value(0);
+        self.composing.set(Compose::New);
+        self.forget_thread();
         self.messages.set(Vec::new());
         self.history.set(History::Loading);
         self.active.set(Some(peer.clone()));
@@ -370,6 +425,10 @@ impl Chat {
                                 merged.push(item);
                             }
                         }
+                        // (A message that came live while the panel was not seen may have set it already.)
+                        if let Some(id) = first_unread(&merged, &chat.me.get_untracked().uid, unread) {
+                            chat.first_unread.set_value(id);
+                        }
                         *list = merged;
                     });
                     chat.history.set(if complete { History::Complete } else { History::More });
@@ -396,14 +455,15 @@ impl Chat {
     }
 
     async fn fetch_page(&self, api: &Api, token: &str, peer: &Peer, before: Option<u64>) -> Result<Vec<Message>, crate::net::http::CallError> {
-        let base = match peer.kind {
-            ReceiverType::User => format!("/users/{}/messages", encode(&peer.id)),
-            ReceiverType::Group => format!("/groups/{}/messages", encode(&peer.id)),
+        // The open thread's replies, or the conversation's messages without replies.
+        let base = match self.thread_id() {
+            Some(parent) => format!("/messages/{}/thread?", encode(&parent)),
+            None => format!("{}/messages?hideReplies=true&", peer.path()),
         };
         let cursor = before.map(|id| format!("&id={id}")).unwrap_or_default();
-        let page: MessagePage = api.get(&format!("{base}?limit={PAGE_SIZE}&affix=prepend{cursor}"), token).await?;
+        let page: MessagePage = api.get(&format!("{base}limit={PAGE_SIZE}&affix=prepend{cursor}"), token).await?;
         let mut messages = page.data;
-        messages.sort_by_key(|m| m.id.parse::<u64>().unwrap_or(0));
+        oldest_first(&mut messages);
         Ok(messages)
     }
 
@@ -436,7 +496,11 @@ impl Chat {
             return;
         }
         let Some(peer) = self.active.get_untracked() else { return };
-        let oldest = self.messages.with_untracked(|list| list.iter().map(Item::id).filter(|id| *id > 0).min());
+        // (In a thread, the oldest reply: the parent stays first.)
+        let thread = self.thread_id();
+        let oldest = self.messages.with_untracked(|list| {
+            list.iter().filter(|i| Some(&i.message.id) != thread.as_ref()).map(Item::id).filter(|id| *id > 0).min()
+        });
         let Some(oldest) = oldest else { return };
         self.history.set(History::Loading);
         let chat = *self;
@@ -444,12 +508,14 @@ impl Chat {
             let (api, token) = chat.rest();
             match chat.fetch_page(&api, &token, &peer, Some(oldest)).await {
                 Ok(older) => {
-                    if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) {
+                    if chat.active.get_untracked().as_ref().map(|p| &p.conversation_id) != Some(&peer.conversation_id) || chat.thread_id() != thread {
                         return;
                     }
                     let complete = older.len() < PAGE_SIZE as usize;
                     chat.messages.update(|list| {
-                        let mut merged: Vec<Item> = older.into_iter().map(Item::stored).collect();
+                        let parent = usize::from(thread.is_some() && !list.is_empty());
+                        let mut merged: Vec<Item> = list.drain(..parent).collect();
+                        merged.extend(older.into_iter().map(Item::stored));
                         merged.append(list);
                         *list = merged;
                     });
@@ -460,13 +526,18 @@ impl Chat {
         });
     }
 
-    /// Sends `text` to the open conversation.
+    /// Sends `text` to the open conversation (quoting the message the visitor replies to, if any).
     pub fn send_text(&self, text: &str) {
         let Some(peer) = self.active.get_untracked() else { return };
         let text = text.trim();
         if text.is_empty() {
             return;
         }
+        let quoted = match self.composing.get_untracked() {
+            Compose::Reply(message) => Some(message),
+            _ => None,
+        };
+        self.composing.set(Compose::New);
         let muid = new_muid();
         let body = SendMessage {
             receiver: peer.id.clone(),
@@ -476,10 +547,13 @@ impl Chat {
             data: MessageData { text: Some(text.to_owned()), ..MessageData::default() },
             muid: Some(muid.clone()),
             tags: None,
-            parent_id: None,
-            quoted_message_id: None,
+            parent_id: self.thread_id(),
+            quoted_message_id: quoted.as_ref().map(|m| m.id.clone()),
         };
-        let pending = self.pending_message(&peer, &muid, "text", body.data.clone());
+        let mut pending = self.pending_message(&peer, &muid, "text", body.data.clone());
+        pending.parent_id = body.parent_id.clone();
+        pending.quoted_message_id = body.quoted_message_id.clone();
+        pending.quoted_message = quoted.map(Box::new);
         self.messages.update(|list| list.push(Item { key: muid.clone(), message: pending, state: SendState::Pending }));
         self.with_session(|s| s.outbox.push((muid, body.clone())));
         self.send_frame(&ClientFrame::Send { message: body });
@@ -543,7 +617,7 @@ impl Chat {
 
     /// Marks the open conversation read up to its newest message from someone else.
     pub fn mark_read(&self) {
-        if !self.visible.get_untracked() {
+        if !self.seen() {
             return;
         }
         let Some(peer) = self.active.get_untracked() else { return };
@@ -595,13 +669,7 @@ impl Chat {
         match frame {
             ServerFrame::Message { message } => self.on_message(message),
             ServerFrame::Ack { message, .. } => self.on_message(message),
-            ServerFrame::MessageEdited { message } | ServerFrame::MessageDeleted { message } => {
-                self.messages.update(|list| {
-                    if let Some(item) = list.iter_mut().find(|i| i.message.id == message.id) {
-                        item.message = message.clone();
-                    }
-                });
-            }
+            ServerFrame::MessageEdited { message } | ServerFrame::MessageDeleted { message } => self.replace_message(message),
             ServerFrame::Error { error, reference: Some(muid) } => {
                 self.with_session(|s| s.outbox.retain(|(m, _)| *m != muid));
                 if self.file_refused(&muid, &error) {
@@ -693,6 +761,10 @@ impl Chat {
         if let Some(socket) = self.with_session(|s| s.socket.clone()) {
             socket.saw(&message.id);
         }
+        if message.is_reaction_record() {
+            // Not a row of the log, nor news in the conversation list: the counts of the message it names.
+            return self.on_reaction_record(&message);
+        }
         let me = self.me.get_untracked().uid;
         let mine = message.sender == me;
         if let Some(muid) = message.muid.as_ref().filter(|_| mine) {
@@ -712,7 +784,17 @@ impl Chat {
                 });
             }
         }
-        let active = self.active.get_untracked().is_some_and(|p| p.conversation_id == message.conversation_id);
+        let open = self.active.get_untracked().is_some_and(|p| p.conversation_id == message.conversation_id);
+        // A reply is a row only in its open thread; a message is not one while a thread is open.
+        let active = open
+            && match message.parent_id.as_deref() {
+                Some(parent) => self.on_reply(&message, parent),
+                None => !self.stash_message(&message),
+            };
+        let counts = !mine && message.category != Category::Action && !(active && self.seen());
+        if counts && active && self.first_unread.get_value() == 0 {
+            self.first_unread.set_value(message.id.parse::<u64>().unwrap_or(0));
+        }
         if active {
             let item = Item::stored(message.clone());
             self.messages.update(|list| match list.iter_mut().find(|i| i.key == item.key || (!item.message.id.is_empty() && i.message.id == item.message.id)) {
@@ -721,7 +803,6 @@ impl Chat {
             });
             self.typists.update(|list| list.retain(|t| !(t.uid == message.sender && t.conversation_id == message.conversation_id)));
         }
-        let counts = !mine && message.category != Category::Action && !(active && self.visible.get_untracked());
         let known = self.conversations.with_untracked(|list| list.iter().any(|c| c.peer.conversation_id == message.conversation_id));
         if known {
             self.conversations.update(|list| {
@@ -753,6 +834,34 @@ impl Chat {
     }
 }
 
+/// The id of the oldest of the newest `unread` messages from others (action messages not counted) among
+/// `items`, oldest first: where the "New messages" line goes. The oldest loaded one when fewer are loaded.
+fn first_unread(items: &[Item], me: &str, unread: u64) -> Option<u64> {
+    let mut first = None;
+    let mut left = unread;
+    for item in items.iter().rev().filter(|i| i.message.sender != me && i.message.category != Category::Action && i.id() > 0) {
+        if left == 0 {
+            break;
+        }
+        first = Some(item.id());
+        left -= 1;
+    }
+    first
+}
+
+/// Puts a page of messages in id order. An insertion sort: a page is short (and comes in order, or in
+/// reverse), and the standard library's sorts would add kilobytes to the download.
+fn oldest_first(messages: &mut [Message]) {
+    let id = |m: &Message| m.id.parse::<u64>().unwrap_or(0);
+    for i in 1..messages.len() {
+        let mut j = i;
+        while j > 0 && id(&messages[j - 1]) > id(&messages[j]) {
+            messages.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The list item for a conversation from the API.
 fn item_of(me: &str, conversation: Conversation) -> ConversationItem {
     let peer = match &conversation.conversation_with {
@@ -760,4 +869,37 @@ fn item_of(me: &str, conversation: Conversation) -> ConversationItem {
         ConversationWith::Group(group) => Peer::group(group),
     };
     ConversationItem { peer, last: conversation.last_message, unread: conversation.unread_message_count, updated_at: conversation.updated_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: u64, sender: &str, category: Category) -> Item {
+        Item::stored(Message { id: id.to_string(), sender: sender.into(), category, ..Message::default() })
+    }
+
+    #[test]
+    fn the_new_messages_line_goes_before_the_oldest_unread_message_from_others() {
+        let items = vec![
+            item(1, "ann", Category::Message),
+            item(2, "me", Category::Message),
+            item(3, "ann", Category::Message),
+            item(4, "ann", Category::Action),
+            item(5, "me", Category::Message),
+            item(6, "ann", Category::Message),
+        ];
+        assert_eq!(first_unread(&items, "me", 0), None);
+        assert_eq!(first_unread(&items, "me", 1), Some(6));
+        assert_eq!(first_unread(&items, "me", 2), Some(3), "own and action messages are not counted");
+        assert_eq!(first_unread(&items, "me", 9), Some(1), "more unread than loaded: the oldest loaded");
+        assert_eq!(first_unread(&[], "me", 3), None);
+    }
+
+    #[test]
+    fn a_page_is_put_in_id_order() {
+        let mut page: Vec<Message> = [30, 9, 10, 2, 100].iter().map(|id| Message { id: id.to_string(), ..Message::default() }).collect();
+        oldest_first(&mut page);
+        assert_eq!(page.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["2", "9", "10", "30", "100"]);
+    }
 }

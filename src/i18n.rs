@@ -170,12 +170,88 @@ catalog! {
     audio: "Audio",
     /// A file message, in the conversation list (and a file without a name).
     file: "File",
+    /// The line in the log before the first message the visitor had not read.
+    new_messages: "New messages",
+    /// The button shown while the visitor reads above the newest message.
+    jump_to_newest: "Jump to newest",
+    /// Read out when a message comes in another conversation than the open one: `{name}` is its sender's.
+    new_message_from: "New message from {name}",
+    /// The conversation pane beside a list of conversations while none is open.
+    pick_conversation: "Pick a conversation",
+    /// The header button that opens the message search, and the search's name.
+    search_messages: "Search messages",
+    /// The message search's field.
+    search_field: "Search",
+    /// The message search's choice of where to look.
+    search_scope: "Where to search",
+    /// The message search's scope of the open conversation.
+    this_conversation: "This conversation",
+    /// The message search's scope of every conversation.
+    all_conversations: "All conversations",
+    /// The list of messages the search found.
+    search_results: "Messages found",
+    /// Read out while the message search runs.
+    searching: "Searching…",
+    /// Said when the message search found nothing.
+    search_none: "No messages found",
+    /// Said when the message search failed.
+    search_failed: "The search failed. Try again.",
+    /// How many messages the search found: `{count}`.
+    search_count: "{count} found",
+    /// Said when a search result opened is older than what could be loaded.
+    search_further_back: "The message is further back. Scroll up to load it.",
+    /// A message's actions button, and its menu.
+    message_actions: "Message actions",
+    /// The menu item that opens the reaction picker, and the picker's name.
+    add_reaction: "Add reaction",
+    /// The menu item that replies quoting the message.
+    reply: "Reply",
+    /// The menu item that opens the message's thread.
+    reply_in_thread: "Reply in thread",
+    /// The title of the bar of an open thread.
+    thread: "Thread",
+    /// The bar's button back to the conversation.
+    back_to_conversation: "Back to conversation",
+    /// The menu item that edits an own message.
+    edit: "Edit",
+    /// The menu item that deletes an own message.
+    delete: "Delete",
+    /// The menu item that marks the conversation unread from a message on.
+    mark_unread: "Mark unread",
+    /// The reaction picker's field for any other emoji.
+    any_emoji: "Any emoji",
+    /// The button that adds the emoji typed in the reaction picker.
+    add: "Add",
+    /// Said when what was typed in the reaction picker is not an emoji.
+    not_an_emoji: "That is not an emoji",
+    /// An emoji button of the reaction picker: `{emoji}` is the emoji.
+    react_with: "React with {emoji}",
+    /// Said when a part of the panel that loads on first use could not be loaded.
+    not_loaded: "This could not be loaded. Try again.",
+    /// Above the message box while replying: `{name}` is the quoted sender and excerpt ("Ann: see you").
+    replying_to: "Replying to {name}",
+    /// Above the message box while editing a message.
+    editing: "Editing your message",
+    /// The tip of a quote in a reply (a button that shows the quoted message).
+    show_quoted: "Show the quoted message",
+    /// Said when the quoted message is older than what is loaded.
+    quoted_not_loaded: "The quoted message is further back. Scroll up to load it.",
+    /// Who reacted, past those listed: `{name}` the names listed, `{count}` how many more.
+    and_more: "{name} and {count} more",
+    /// Said when an edit, a delete or a reaction was refused: `{name}` says why.
+    change_failed: "That did not work: {name}",
 }
 
 /// English plural forms.
 const ENGLISH_PLURALS: &[(&str, &str)] = &[
     ("unread_count_one", "{count} unread message"),
     ("unread_count_other", "{count} unread messages"),
+    // Messages that came while the visitor read above the newest (the Jump to newest button).
+    ("new_count_one", "{count} new message"),
+    ("new_count_other", "{count} new messages"),
+    // A message's thread replies (a button that opens the thread).
+    ("replies_count_one", "{count} reply"),
+    ("replies_count_other", "{count} replies"),
     // `{name}`: the files' names.
     ("refused_files_one", "This kind of file cannot be sent here: {name}"),
     ("refused_files_other", "These {count} files cannot be sent here: {name}"),

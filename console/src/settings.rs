@@ -83,6 +83,10 @@ pub const FEATURES: &[Setting] = &[
     s(&["chatFeatures", "coreMessagingExperience", "userAndFriendsPresence"], "Online presence", Kind::Switch(true), ""),
     s(&["chatFeatures", "coreMessagingExperience", "editMessage"], "Edit messages", Kind::Switch(true), ""),
     s(&["chatFeatures", "coreMessagingExperience", "deleteMessage"], "Delete messages", Kind::Switch(true), ""),
+    s(&["chatFeatures", "coreMessagingExperience", "threadConversationAndReplies"], "Thread replies", Kind::Switch(true), ""),
+    s(&["chatFeatures", "coreMessagingExperience", "conversationAndAdvancedSearch"], "Message search", Kind::Switch(true), ""),
+    s(&["chatFeatures", "coreMessagingExperience", "quotedReplies"], "Quoted replies", Kind::Switch(true), ""),
+    s(&["chatFeatures", "coreMessagingExperience", "markAsUnread"], "Mark as unread", Kind::Switch(true), ""),
     s(&["chatFeatures", "coreMessagingExperience", "photosSharing"], "Photo sharing", Kind::Switch(true), ""),
     s(&["chatFeatures", "coreMessagingExperience", "videoSharing"], "Video sharing", Kind::Switch(true), ""),
     s(&["chatFeatures", "coreMessagingExperience", "audioSharing"], "Audio sharing", Kind::Switch(true), ""),
@@ -440,7 +444,8 @@ mod tests {
         assert_eq!(form, honoured);
         assert!(FEATURES.iter().all(|f| f.path[0] == "chatFeatures" && f.kind == Kind::Switch(true)));
         assert!(is_enforced(switches::TYPING_INDICATOR.path().split('.').collect::<Vec<_>>().as_slice()));
-        assert!(!is_enforced(&["chatFeatures", "deeperUserEngagement", "reactions"]));
+        assert!(is_enforced(&["chatFeatures", "deeperUserEngagement", "reactions"]));
+        assert!(!is_enforced(&["chatFeatures", "coreMessagingExperience", "userAndFriendsPresence"]));
         assert_eq!(TABS, wire::TABS);
     }
 

@@ -32,6 +32,24 @@ pub struct PanelFeatures {
     pub files: bool,
     /// The visitor may record voice notes (needs `audio` too).
     pub voice_notes: bool,
+    /// The visitor may edit their messages.
+    pub edit: bool,
+    /// The visitor may delete their messages.
+    pub delete: bool,
+    /// Reactions show, and the visitor may react.
+    pub reactions: bool,
+    /// The visitor may reply quoting a message.
+    pub quotes: bool,
+    /// Thread replies show, and the visitor may reply in a thread.
+    pub threads: bool,
+    /// Typing `@` in a group offers its members.
+    pub mentions: bool,
+    /// The visitor may search messages.
+    pub search: bool,
+    /// The visitor may mark a conversation unread.
+    pub mark_unread: bool,
+    /// A soft tone plays for a message that comes while the panel is closed or the page hidden.
+    pub sound: bool,
 }
 
 impl PanelFeatures {
@@ -66,6 +84,15 @@ impl Default for PanelFeatures {
             audio: true,
             files: true,
             voice_notes: true,
+            edit: true,
+            delete: true,
+            reactions: true,
+            quotes: true,
+            threads: true,
+            mentions: true,
+            search: true,
+            mark_unread: true,
+            sound: true,
         }
     }
 }
@@ -134,6 +161,15 @@ impl PanelVariant {
                 audio: switch(switches::AUDIO_SHARING),
                 files: switch(switches::FILE_SHARING),
                 voice_notes: switch(switches::VOICE_NOTES) && switch(switches::AUDIO_SHARING),
+                edit: switch(switches::EDIT_MESSAGE),
+                delete: switch(switches::DELETE_MESSAGE),
+                reactions: switch(switches::REACTIONS),
+                quotes: switch(switches::QUOTED_REPLIES),
+                threads: switch(switches::THREADS),
+                mentions: switch(switches::MENTIONS),
+                search: switch(switches::SEARCH),
+                mark_unread: switch(switches::MARK_AS_UNREAD),
+                sound: switch(switches::INCOMING_MESSAGE_SOUND),
             },
             texts: at(settings, "texts").map(|t| t.to_value()).unwrap_or(Value::Null),
         }
@@ -161,7 +197,12 @@ mod tests {
         let settings = json!({
             "style": {"theme": "dark", "color": {"brandColor": "#e5484d", "primaryTextLight": "red"}, "typography": {"font": "Inter", "size": "compact"}},
             "layout": {"tabs": ["chats", "users"], "compactMessageComposer": true},
-            "chatFeatures": {"coreMessagingExperience": {"typingIndicator": false}, "groupManagement": {"joinLeaveGroup": false}},
+            "chatFeatures": {
+                "coreMessagingExperience": {"typingIndicator": false, "editMessage": false, "threadConversationAndReplies": false},
+                "deeperUserEngagement": {"reactions": false},
+                "groupManagement": {"joinLeaveGroup": false},
+                "inAppSounds": {"incomingMessageSound": false}
+            },
             "texts": {"de": {"title": "Hilfe"}, "de-AT": {"title": "Servus"}},
             "someday": {"a": 1}
         });
@@ -171,6 +212,8 @@ mod tests {
         assert_eq!(variant.text_colors[0], None, "a colour that is not hex is not used");
         assert!(!variant.features.typing && variant.features.receipts && variant.features.presence && !variant.features.join_groups);
         assert!(variant.features.users_tab && !variant.features.groups_tab);
+        let f = &variant.features;
+        assert!(!f.edit && f.delete && !f.threads && !f.reactions && f.quotes && f.mentions && f.search && !f.sound);
         assert!(variant.compact_composer);
         assert_eq!(variant.texts_for("de", "de-AT"), vec![json!({"title": "Hilfe"}), json!({"title": "Servus"})]);
         assert_eq!(PanelVariant::read(&json!({})), PanelVariant::default());

@@ -2,7 +2,7 @@
 //! checker runs the same file (tests/e2e/loader-validate.test.mjs), so both agree on every rule.
 
 use confab_protocol::bridge::{FrameMessage, FrameMessageKind};
-use confab_protocol::widget_config::{ConfigErrorCode, HostSpec, LoaderSpec, ValueCheck, WidgetConfig, VALUE_RULES};
+use confab_protocol::widget_config::{HostSpec, LoaderSpec, ValueCheck, WidgetConfig, VALUE_RULES};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -30,7 +30,7 @@ pub fn notice() -> Element {
 }
 
 /// Says `text` in the composer's notice, or clears it.
-fn notify(text: Option<&str>) {
+pub fn notify(text: Option<&str>) {
     if let Ok(Some(notice)) = document().query_selector("#composer-notice") {
         notice.set_text_content(text);
     }

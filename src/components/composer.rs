@@ -2,6 +2,10 @@
 //! other side at most every few seconds. Disabled, with the reason shown, where the visitor cannot write:
 //! the session has ended, the group is for members only, or one side blocked the other. Beside the box:
 //! attaching files and recording a voice note, where the variant allows them (see [`super::attach`]).
+//!
+//! Above the box, while the visitor replies to a message or edits one of theirs, a line says which (with
+//! the quoted excerpt) and offers Cancel; Escape cancels too. Up in an empty box edits the visitor's last
+//! message.
 
 use leptos::prelude::*;
 use crate::components::reactive::effect;
@@ -10,7 +14,9 @@ use web_sys::{Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
 use super::attach::{attach_button, notice, take_pasted_files, voice_button};
 use super::dom::{append, el, on, set_attr};
-use crate::chat::Chat;
+use super::quote::excerpt;
+use crate::chat::{Chat, Compose};
+use crate::i18n::fill;
 
 /// Least time between two "typing started" frames, in ms.
 const TYPING_EVERY_MS: f64 = 3000.0;
@@ -36,8 +42,10 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     // Where the voice recorder shows while it records.
     let recorder = el("div", "recorder");
     let _ = recorder.set_attribute("hidden", "");
+    let (context, context_text, cancel_button) = context_line(chat);
     append(&form, &reason);
     append(&form, &notice);
+    append(&form, &context);
     append(&form, &recorder);
     let mut tools = Vec::new();
     if chat.features.attaches() {
@@ -85,10 +93,39 @@ pub fn composer(chat: Chat) -> web_sys::Element {
         });
     }
 
+    // Replying or editing: the line says so; an edit starts from the message's text.
+    {
+        let input = input.clone();
+        effect(move || {
+            let composing = chat.composing.get();
+            let said = match &composing {
+                Compose::New => None,
+                Compose::Reply(message) => Some(fill(t.replying_to, &format!("{}: {}", chat.name_of(&message.sender), excerpt(chat, message)))),
+                Compose::Edit(_) => Some(t.editing.to_owned()),
+            };
+            set_attr(&context, "hidden", said.is_none().then_some(""));
+            context_text.set_text_content(said.as_deref());
+            if let Compose::Edit(message) = &composing {
+                input.set_value(message.data.text.as_deref().unwrap_or_default());
+            }
+            if !matches!(composing, Compose::New) {
+                let _ = input.focus();
+            }
+        });
+    }
+
     let send = {
         let input = input.clone();
         move || {
             let text = input.value();
+            if let Compose::Edit(message) = chat.composing.get_untracked() {
+                if !text.trim().is_empty() && Some(text.trim()) != message.data.text.as_deref() {
+                    chat.edit(&message.id, text.trim());
+                }
+                chat.composing.set(Compose::New);
+                input.set_value("");
+                return;
+            }
             if text.trim().is_empty() || chat.cannot_write().is_some() {
                 return;
             }
@@ -103,12 +140,33 @@ pub fn composer(chat: Chat) -> web_sys::Element {
         event.prevent_default();
         submit();
     });
+    let keys = input.clone();
     on(&input, "keydown", move |event: KeyboardEvent| {
-        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
-            event.prevent_default();
-            send();
+        if event.is_composing() {
+            return;
+        }
+        match event.key().as_str() {
+            "Enter" if !event.shift_key() => {
+                event.prevent_default();
+                send();
+            }
+            "Escape" if chat.composing.get_untracked() != Compose::New => {
+                // Handled here: the docked panel would close on Escape.
+                event.prevent_default();
+                event.stop_propagation();
+                cancel(chat, &keys);
+            }
+            "ArrowUp" if keys.value().is_empty() => {
+                if let Some(message) = chat.last_editable() {
+                    event.prevent_default();
+                    chat.composing.set(Compose::Edit(message));
+                }
+            }
+            _ => {}
         }
     });
+    let input_box = input.clone();
+    on(&cancel_button, "click", move |_: Event| cancel(chat, &input_box));
     on(&input, "input", move |_: Event| {
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > TYPING_EVERY_MS {
@@ -118,4 +176,26 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     });
     on(&input, "blur", move |_: Event| chat.typing(false));
     form
+}
+
+/// Ends a reply or an edit: the box is empty again after an edit, and keeps the focus.
+fn cancel(chat: Chat, input: &HtmlTextAreaElement) {
+    if matches!(chat.composing.get_untracked(), Compose::Edit(_)) {
+        input.set_value("");
+    }
+    chat.composing.set(Compose::New);
+    let _ = input.focus();
+}
+
+/// The line above the box while replying or editing (hidden otherwise), the element of its words, and its
+/// Cancel button.
+fn context_line(chat: Chat) -> (web_sys::Element, web_sys::Element, web_sys::Element) {
+    let line = el("div", "composer-context");
+    let _ = line.set_attribute("hidden", "");
+    let words = el("span", "context-text");
+    let cancel = super::dom::button("context-cancel", chat.text.cancel);
+    cancel.set_inner_html(r#"<span aria-hidden="true">×</span>"#);
+    append(&line, &words);
+    append(&line, &cancel);
+    (line, words, cancel)
 }

@@ -1,9 +1,10 @@
 //! The conversation list (each conversation a button named after the user or group, with avatar, last
-//! message, unread count and presence) and the picker for starting a new conversation. Rows are plain DOM
+//! message, unread count and presence; a new message in one that is not open is read out) and the picker
+//! for starting a new conversation. Rows are plain DOM
 //! kept by key (see [`super::dom`]); a click on a row is handled once, on its list.
 
 use confab_protocol::rest::groups::Group;
-use confab_protocol::rest::messages::{Category, ReceiverType};
+use confab_protocol::rest::messages::ReceiverType;
 use confab_protocol::rest::users::User;
 use confab_protocol::rest::Page;
 use leptos::prelude::*;
@@ -11,29 +12,14 @@ use crate::components::reactive::effect;
 
 use super::avatar::avatar;
 use super::dom::{append, clicked, el, on, set_attr, text_el, KeyedRows};
-use crate::i18n::Catalog;
+use crate::i18n::{fill, Catalog};
 use crate::chat::{Chat, ConversationItem, Peer};
 
 /// A one-line preview of a conversation's newest message.
 fn preview(chat: &Chat, item: &ConversationItem) -> String {
     let Some(last) = &item.last else { return String::new() };
-    if last.deleted_at.is_some() {
-        return chat.text.deleted.to_owned();
-    }
-    let body = match last.category {
-        Category::Action => crate::components::messages::action_text(chat, last),
-        _ => last.data.text.clone().unwrap_or_else(|| {
-            let t = chat.text;
-            match last.message_type.as_str() {
-                "image" => t.photo.to_owned(),
-                "video" => t.video.to_owned(),
-                "audio" => t.audio.to_owned(),
-                "file" => t.file.to_owned(),
-                other => format!("[{other}]"),
-            }
-        }),
-    };
-    if last.sender == chat.me.get_untracked().uid {
+    let body = super::quote::summary(chat, last);
+    if last.sender == chat.me.get_untracked().uid && last.deleted_at.is_none() {
         format!("{}: {body}", chat.text.you)
     } else {
         body
@@ -59,8 +45,9 @@ fn peer_row(peer: &Peer, avatar_url: Option<&str>, online: Option<bool>, text: &
     (row, words)
 }
 
-/// The list of conversations.
-pub fn conversation_list(chat: Chat) -> web_sys::Element {
+/// The list of conversations. A message from someone else in a conversation that is not open (its unread
+/// count went up) is read out in the polite live region `notice` ("New message from Ann").
+pub fn conversation_list(chat: Chat, notice: web_sys::Element) -> web_sys::Element {
     let text = chat.text;
     let nav = el("nav", "conversations");
     let _ = nav.set_attribute("aria-label", text.conversations);
@@ -71,6 +58,8 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
     append(&nav, &list);
     let kept = StoredValue::new_local(KeyedRows::default());
     let rows_list = list.clone();
+    // The rows' keys last time (none before the list first shows, when nothing is new).
+    let mut before: Vec<String> = Vec::new();
     effect(move || {
         let items = chat.conversations.get();
         let online: Vec<Option<bool>> = chat.online.with(|online| {
@@ -92,6 +81,14 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
                 format!("{}:{}:{}:{on}", c.peer.conversation_id, c.unread, c.last.as_ref().map_or("", |m| m.id.as_str()))
             })
             .collect();
+        for item in &items {
+            let counted = format!("{}:{}:", item.peer.conversation_id, item.unread);
+            let open = active.as_deref() == Some(item.peer.conversation_id.as_str());
+            if !before.is_empty() && item.unread > 0 && !open && !before.iter().any(|k| k.starts_with(&counted)) {
+                let sender = item.last.as_ref().and_then(|m| chat.names.with_untracked(|n| n.get(&m.sender).cloned()));
+                notice.set_text_content(Some(&fill(text.new_message_from, &sender.unwrap_or_else(|| item.peer.name.clone()))));
+            }
+        }
         kept.update_value(|kept| {
             kept.patch(list, keys.iter().map(String::as_str), |i| conversation_row(&chat, &items[i], online[i]));
             for (item, key) in items.iter().zip(&keys) {
@@ -103,6 +100,7 @@ pub fn conversation_list(chat: Chat) -> web_sys::Element {
                 }
             }
         });
+        before = keys;
     });
     on(&list, "click", move |event: web_sys::MouseEvent| {
         let Some(id) = clicked(&event, "data-peer") else { return };

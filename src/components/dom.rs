@@ -119,6 +119,15 @@ pub fn button(class: &str, label: &str) -> Element {
     button
 }
 
+/// Shows `count` on `badge` (hidden at 0), and names `button` `label` followed by the count as the plural
+/// string `key` of `text` says it ("Back to conversations, 2 unread messages").
+pub fn show_count(button: &Element, badge: &Element, label: &str, text: &crate::i18n::Catalog, key: &str, count: u64) {
+    set_attr(badge, "hidden", (count == 0).then_some(""));
+    badge.set_text_content(Some(&if count > 99 { "99+".to_owned() } else { count.to_string() }));
+    let name = if count == 0 { label.to_owned() } else { format!("{label}, {}", text.plural(key, count)) };
+    let _ = button.set_attribute("aria-label", &name);
+}
+
 /// Replaces `parent`'s children with `children`.
 pub fn replace_children(parent: &Element, children: &[&Element]) {
     parent.set_text_content(None);

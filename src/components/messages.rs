@@ -1,7 +1,8 @@
 //! The open conversation's messages: a `role="log"` list (new messages are announced politely), day
 //! separators, own and others' messages told apart, sender names in groups, send state marks, edited and
-//! deleted messages, action messages, and the typing line. Older pages load when the visitor scrolls to
-//! the top; the view stays at the bottom while the visitor is there.
+//! deleted messages, action messages, the "New messages" line, and the typing line. Older pages load when
+//! the visitor scrolls to the top; the view stays at the bottom while the visitor is there, and a "Jump to
+//! newest" button (with the count of messages that came meanwhile) shows while they read above it.
 
 use confab_protocol::rest::messages::{Category, Message, ReceiverType};
 use wasm_bindgen::JsCast;
@@ -10,7 +11,11 @@ use crate::components::reactive::effect;
 use wasm_bindgen::JsValue;
 
 use super::attachments::{append_attachments, open_viewer, refresh_expired, upload_progress};
-use super::dom::{append, append_text, clicked, el, on, on_capture, set_attr, text_el, KeyedRows};
+use super::dom::{append, append_text, clicked, el, on, on_capture, set_attr, show_count, text_el, KeyedRows};
+use super::message_menu::{actions_button, has_actions, menu};
+use super::quote::quote_block;
+use super::reactions::update_reactions;
+use super::thread::update_replies;
 use super::rich_text::{append_rich_text, link};
 use crate::chat::{Chat, History, Item, SendState};
 use crate::i18n::fill;
@@ -20,6 +25,8 @@ use crate::i18n::fill;
 enum Row {
     /// The start of a day.
     Day(String),
+    /// The line before the first message the visitor had not read.
+    New,
     /// A message.
     Message(Item),
 }
@@ -77,6 +84,7 @@ pub fn action_text(chat: &Chat, message: &Message) -> String {
 }
 
 fn rows(items: &[Item], chat: &Chat) -> Vec<Row> {
+    let first_unread = chat.first_unread.get_value();
     let mut rows = Vec::with_capacity(items.len() + 4);
     let mut last_day = None;
     for item in items {
@@ -89,6 +97,9 @@ fn rows(items: &[Item], chat: &Chat) -> Vec<Row> {
             last_day = Some(day);
             rows.push(Row::Day(day_label(chat, item.message.sent_at)));
         }
+        if first_unread > 0 && item.id() == first_unread {
+            rows.push(Row::New);
+        }
         rows.push(Row::Message(item.clone()));
     }
     rows
@@ -97,6 +108,7 @@ fn rows(items: &[Item], chat: &Chat) -> Vec<Row> {
 fn row_key(row: &Row) -> String {
     match row {
         Row::Day(label) => format!("day:{label}"),
+        Row::New => "new".to_owned(),
         // The send state is not part of it: a row changes it in place (see `MessageLog`), so the log does
         // not announce the message again when it is stored, read or retried. A file the visitor sent is
         // shown again once stored: the server's URLs replace the local preview.
@@ -142,6 +154,17 @@ fn row_button(label: &str, action: &str, key: &str) -> web_sys::Element {
     button
 }
 
+/// Brings a message's row up to `item`: its actions button, its reactions, and (the visitor's own) its
+/// send state.
+fn update_row(chat: Chat, row: &web_sys::Element, item: &Item) {
+    keep(row, ".actions", has_actions(&chat, item), || actions_button(&chat, &item.key));
+    update_reactions(chat, row, item);
+    update_replies(chat, row, item);
+    if item.message.sender == chat.me.with_untracked(|m| m.uid.clone()) {
+        update_state(chat, row, item);
+    }
+}
+
 /// Brings an own message's row up to its send state: the mark; Retry while it failed (and Remove, for a
 /// file); the progress bar and Cancel while its file uploads.
 fn update_state(chat: Chat, row: &web_sys::Element, item: &Item) {
@@ -163,6 +186,7 @@ fn update_state(chat: Chat, row: &web_sys::Element, item: &Item) {
 fn build_row(chat: Chat, row: &Row) -> web_sys::Element {
     match row {
         Row::Day(label) => text_el("li", "day", label),
+        Row::New => text_el("li", "new-divider", chat.text.new_messages),
         Row::Message(item) if item.message.category == Category::Action => text_el("li", "action", &action_text(&chat, &item.message)),
         Row::Message(item) => build_message(chat, item),
     }
@@ -177,6 +201,7 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     let known = chat.names.with_untracked(|n| n.get(&message.sender).cloned());
     let sender = known.clone().unwrap_or_else(|| message.sender.clone());
     let row = el("li", if mine { "message own" } else { "message other" });
+    let _ = row.set_attribute("data-id", &message.id);
     if message.receiver_type == ReceiverType::Group && !mine {
         let name = text_el("span", "sender", &sender);
         if known.is_none() {
@@ -189,6 +214,9 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     }
     let bubble = el("div", "bubble");
     let deleted = message.deleted_at.is_some();
+    if let Some(quoted) = message.quoted_message.as_deref().filter(|_| !deleted) {
+        append(&bubble, &quote_block(chat, quoted));
+    }
     let files = !deleted && append_attachments(&chat, &bubble, item);
     if files {
         let _ = bubble.class_list().add_1("media");
@@ -225,9 +253,7 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
         append(&meta, &el("span", "mark"));
     }
     append(&row, &meta);
-    if mine {
-        update_state(chat, &row, item);
-    }
+    update_row(chat, &row, item);
     row
 }
 
@@ -314,7 +340,44 @@ fn anchor_of(scroller: &web_sys::HtmlDivElement) -> Option<(web_sys::HtmlElement
     })
 }
 
-/// The log of the open conversation, and the typing line under it.
+/// Brings message `id` into view (into the window of shown rows first, if it is loaded but not shown) and
+/// gives it the focus a moment, so that the visitor sees which it is; one not loaded is said so.
+fn show_quoted(chat: Chat, window: RwSignal<Window>, id: &str) {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    // The window around it, when it is loaded but not shown.
+    let found = chat.messages.with_untracked(|items| {
+        let at = items.iter().position(|i| i.message.id == id)?;
+        let shown = window.with_untracked(|w| w.range(items)).contains(&at);
+        let last = (at + STEP).min(items.len() - 1);
+        Some((!shown).then(|| Window { top: Some(items[at].key.clone()), bottom: (last + 1 < items.len()).then(|| items[last].key.clone()) }))
+    });
+    let Some(moved) = found else {
+        return super::attach::notify(Some(chat.text.quoted_not_loaded));
+    };
+    if let Some(moved) = moved {
+        window.set(moved);
+    }
+    let id = id.to_owned();
+    // After the log has shown the window (and scrolled as it does).
+    request_animation_frame(move || request_animation_frame(move || {
+        let Ok(Some(row)) = document().query_selector(&format!(".log [data-id=\"{id}\"]")) else { return };
+        let row: web_sys::HtmlElement = row.unchecked_into();
+        row.scroll_into_view_with_bool(false);
+        let _ = row.set_attribute("tabindex", "-1");
+        let _ = row.class_list().add_1("flash");
+        let _ = row.focus();
+        set_timeout(move || drop(row.class_list().remove_1("flash")), std::time::Duration::from_millis(1600));
+    }));
+}
+
+/// Distance from the bottom of the log within which the view counts as at the newest message.
+const NEAR_BOTTOM: i32 = 80;
+/// Distance from the top of the log within which older messages are shown (and loaded).
+const NEAR_TOP: i32 = 40;
+
+/// The log of the open conversation (with its Jump to newest button), and the typing line under it.
 pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     let t = chat.text;
     let scroller: web_sys::HtmlDivElement = el("div", "log-scroller").unchecked_into();
@@ -322,7 +385,8 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     // Before the conversation's first message: the variant's welcome (or the catalog's).
     let welcome = text_el("p", "welcome", t.welcome);
     let list = el("ol", "log");
-    for (name, value) in [("role", "log"), ("aria-live", "polite"), ("aria-relevant", "additions")] {
+    // Focusable, so that the keyboard scrolls it too (a log of plain text has nothing else to focus).
+    for (name, value) in [("role", "log"), ("aria-live", "polite"), ("aria-relevant", "additions"), ("tabindex", "0")] {
         let _ = scroller.set_attribute(name, value);
     }
     append(&scroller, &loading);
@@ -337,10 +401,18 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     let window = RwSignal::new(Window::default());
     // Older messages were asked for: show them when they come.
     let wants_older = StoredValue::new(false);
+    // The conversation just opened: its New messages line is brought into view once it shows.
+    let reveal = StoredValue::new(true);
+    // Whether the visitor reads above the newest message (Jump to newest shows), and the newest message id
+    // when they left it (what came after is counted on the button).
+    let away = RwSignal::new(false);
+    let left_at = StoredValue::new(0u64);
 
     let mut previous_first: Option<Option<String>> = None;
     effect(move || {
-        let first = chat.messages.with(|items| items.first().map(|i| i.key.clone()));
+        // (In a thread, the first reply: the parent stays first.)
+        let thread = chat.thread.with_untracked(|t| t.as_ref().map(|m| m.id.clone()));
+        let first = chat.messages.with(|items| items.iter().find(|i| Some(&i.message.id) != thread.as_ref()).map(|i| i.key.clone()));
         if wants_older.get_value() && previous_first.as_ref().is_some_and(|p| *p != first) {
             wants_older.set_value(false);
             window.update(|w| {
@@ -364,17 +436,32 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         window.track();
         let el = el.clone();
         request_animation_frame(move || {
+            let line = reveal.get_value().then(|| el.query_selector(".new-divider").ok().flatten()).flatten();
             if let Some((row, offset)) = anchor.get_value() {
                 anchor.set_value(None);
                 el.set_scroll_top(row.offset_top() - el.offset_top() - offset);
+            } else if let Some(line) = line {
+                // The line near the top of the view (the newest at the bottom when all after it fits), out
+                // of the top zone, where older messages would load before the visitor asked for them.
+                let top = line.unchecked_into::<web_sys::HtmlElement>().offset_top() - el.offset_top() - 8;
+                // (The scroll it makes tells whether the view is at the newest.)
+                el.set_scroll_top(if chat.history.get_untracked() == History::More { top.max(NEAR_TOP) } else { top });
+                reveal.set_value(false);
             } else if stick.get_value() {
                 el.set_scroll_top(el.scroll_height());
             }
+            if chat.history.get_untracked() != History::Loading {
+                reveal.set_value(false);
+            }
         });
     });
+    // A conversation or a thread opens (or a thread closes): the view starts over at the newest.
     effect(move || {
         chat.active.track();
+        chat.thread.track();
         stick.set_value(true);
+        reveal.set_value(true);
+        away.set(false);
         wants_older.set_value(false);
         window.set(Window::default());
     });
@@ -383,9 +470,14 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
     let on_scroll = move |_: web_sys::Event| {
         let from_bottom = el.scroll_height() - el.scroll_top() - el.client_height();
         let live = window.with_untracked(|w| w.bottom.is_none());
-        stick.set_value(from_bottom < 80 && live);
+        stick.set_value(from_bottom < NEAR_BOTTOM && live);
+        if away.get_untracked() == stick.get_value() {
+            // Left the newest (what comes now is counted), or back at it.
+            left_at.set_value(chat.messages.with_untracked(|items| items.iter().map(Item::id).max().unwrap_or(0)));
+            away.set(!stick.get_value());
+        }
         let pinned = window.with_untracked(|w| w.top.is_some());
-        if live && from_bottom < 80 && pinned {
+        if live && from_bottom < NEAR_BOTTOM && pinned {
             // Back at the newest: the window shrinks to the newest messages again.
             anchor.set_value(anchor_of(&el));
             window.update(|w| w.top = None);
@@ -406,7 +498,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
             }
             false
         };
-        if el.scroll_top() < 40 {
+        if el.scroll_top() < NEAR_TOP {
             if !moved(Window::reveal_above) && chat.history.get_untracked() == History::More {
                 anchor.set_value(held.clone());
                 wants_older.set_value(true);
@@ -431,7 +523,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
             for (row, key) in shown.iter().zip(&keys) {
                 let Row::Message(item) = row else { continue };
                 if let Some(row) = kept.get(key) {
-                    update_state(chat, row, item);
+                    update_row(chat, row, item);
                 }
             }
         });
@@ -447,6 +539,23 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
             }
         } else if let Some(view) = clicked(&event, "data-view") {
             open_viewer(chat, view);
+        } else if let (Some(id), Some(reaction)) = (clicked(&event, "data-react"), clicked(&event, "data-reaction")) {
+            chat.react(&id, &reaction);
+        } else if let Some(id) = clicked(&event, "data-thread") {
+            if let Some(parent) = chat.messages.with_untracked(|list| list.iter().find(|i| i.message.id == id).map(|i| i.message.clone())) {
+                chat.open_thread(parent);
+            }
+        } else if let Some(id) = clicked(&event, "data-quote") {
+            show_quoted(chat, window, &id);
+        }
+    });
+    menu(chat, &list);
+    // A message asked for elsewhere (a search result, see `Chat::reveal`) comes into view once it is loaded.
+    effect(move || {
+        let Some(id) = chat.reveal.get() else { return };
+        if chat.messages.with(|items| items.iter().any(|i| i.message.id == id)) {
+            chat.reveal.set(None);
+            show_quoted(chat, window, &id);
         }
     });
     // Pictures and players report failing to load (an expired URL) and loading (a picture without a
@@ -483,6 +592,41 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
 
     let line = typing_line.clone();
     effect(move || line.set_text_content(typing().as_deref()));
+
+    // Jump to newest, with the count of messages from others that came since the visitor left the newest.
+    let jump = super::dom::button("jump", t.jump_to_newest);
+    let _ = jump.set_attribute("hidden", "");
+    let arrow = text_el("span", "", "↓");
+    let _ = arrow.set_attribute("aria-hidden", "true");
+    let badge = super::dom::el("span", "jump-count");
+    // (Spaces between the parts: the visible text is then a part of the button's name.)
+    for part in [&arrow, &text_el("span", "", t.jump_to_newest), &badge] {
+        append(&jump, part);
+        append_text(&jump, " ");
+    }
+    let me = chat.me.with_untracked(|m| m.uid.clone());
+    let button = jump.clone();
+    effect(move || {
+        let shown = away.get();
+        set_attr(&button, "hidden", (!shown).then_some(""));
+        let since = left_at.get_value();
+        let came = |items: &Vec<Item>| {
+            items.iter().filter(|i| i.id() > since && i.message.sender != me && i.message.category != Category::Action).count() as u64
+        };
+        show_count(&button, &badge, t.jump_to_newest, t, "new_count", if shown { chat.messages.with(came) } else { 0 });
+    });
+    on(&jump, "click", move |_: web_sys::Event| {
+        // Back to following the newest (the scroll there hides the button).
+        stick.set_value(true);
+        window.set(Window::default());
+        // The button goes: the message box takes the focus.
+        if let Ok(Some(input)) = document().query_selector(".composer textarea") {
+            let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    });
+    let wrap = super::dom::el("div", "log-wrap");
+    append(&wrap, &scroller);
+    append(&wrap, &jump);
     // A group's member names load beside its live messages: a row shown before its sender's name was known
     // gets the name when it comes.
     effect(move || {
@@ -497,7 +641,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
             }
         });
     });
-    (scroller.unchecked_into(), typing_line)
+    (wrap, typing_line)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The chat panel: a header (back, title, new conversation, and — docked — close), the connection banner,
-//! the conversation list, and the open conversation. A narrow panel shows one pane at a time; a wide one
-//! (600 px and more) shows both.
+//! The chat panel: a header (back, with the unread count of the other conversations; title; search, where
+//! the variant allows it; new conversation; and — docked — close), the connection banner, the conversation
+//! list, and the open conversation. A narrow panel shows one pane at a time; a wide one (600 px and more) shows both. A message
+//! in another conversation than the open one is read out ("New message from Ann").
 //!
 //! The panel is plain DOM kept up to date by effects. The parts that come and go (the picker, the open
 //! conversation) are built inside the effect that shows them, so their own effects end when it runs again.
@@ -13,8 +14,9 @@ use web_sys::{Element, Event};
 use super::attach::drop_zone;
 use super::composer::composer;
 use super::conversations::{conversation_list, new_conversation};
-use super::dom::{append, button, el, on, replace_children, set_attr, text_el};
+use super::dom::{append, button, el, on, replace_children, set_attr, show_count, text_el};
 use super::messages::message_log;
+use super::search::search_button;
 use crate::chat::{Chat, Link};
 
 /// Makes the parts `build` makes (reading no signal on the way) `parent`'s children.
@@ -33,11 +35,17 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
     let header = el("header", "panel-header");
     let back = button("icon back", t.back);
     back.set_inner_html(r#"<span aria-hidden="true">‹</span>"#);
+    let back_count = el("span", "back-count");
+    let _ = back_count.set_attribute("aria-hidden", "true");
+    append(&back, &back_count);
     let title = el("h1", "panel-title");
     let new = button("icon new", t.new_conversation);
     new.set_inner_html(r#"<span aria-hidden="true">+</span>"#);
     append(&header, &back);
     append(&header, &title);
+    if let Some(search) = search_button(chat, &section) {
+        append(&header, &search);
+    }
     append(&header, &new);
     if config.is_docked {
         let close = button("icon panel-close", t.close_chat);
@@ -53,12 +61,14 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
 
     let banner = el("p", "banner-slot");
     let _ = banner.set_attribute("role", "status");
+    let notice = el("p", "sr-only");
+    let _ = notice.set_attribute("aria-live", "polite");
     let panes = el("div", "panes");
     let list_pane = el("div", "list-pane");
     let chat_pane = el("div", "chat-pane");
     append(&panes, &list_pane);
     append(&panes, &chat_pane);
-    for part in [&header, &banner, &panes] {
+    for part in [&header, &banner, &panes, &notice] {
         append(&section, part);
     }
     drop_zone(chat, &section);
@@ -67,9 +77,12 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
         let (section, back, title, new, banner) = (section.clone(), back.clone(), title.clone(), new.clone(), banner.clone());
         effect(move || {
             let picking = picking.get();
-            let active = chat.active.with(|a| a.as_ref().map(|p| p.name.clone()));
+            let (active, open_id) = chat.active.with(|a| a.as_ref().map(|p| (p.name.clone(), p.conversation_id.clone()))).unzip();
             let _ = section.class_list().toggle_with_force("has-active", active.is_some() && !picking);
             set_attr(&back, "hidden", (active.is_none() && !picking).then_some(""));
+            // Unread messages of the other conversations, on the way back to them.
+            let others: u64 = chat.conversations.with(|list| list.iter().filter(|c| Some(&c.peer.conversation_id) != open_id.as_ref()).map(|c| c.unread).sum());
+            show_count(&back, &back_count, t.back, t, "unread_count", others);
             let name = if picking { t.new_conversation.to_owned() } else { active.unwrap_or_else(|| t.title.to_owned()) };
             title.set_text_content(Some(&name));
             let _ = new.set_attribute("aria-pressed", if picking { "true" } else { "false" });
@@ -90,7 +103,8 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
         if picking.get() {
             swap(&list_pane, || vec![new_conversation(chat, move || picking.set(false))]);
         } else {
-            swap(&list_pane, || vec![conversation_list(chat)]);
+            let notice = notice.clone();
+            swap(&list_pane, || vec![conversation_list(chat, notice)]);
         }
     });
     let open = Memo::new(move |_| chat.active.with(Option::is_some));
@@ -98,10 +112,11 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
         if open.get() {
             swap(&chat_pane, || {
                 let (log, typing) = message_log(chat);
-                vec![log, typing, composer(chat)]
+                vec![super::thread::thread_bar(chat), log, typing, composer(chat)]
             });
         } else {
-            swap(&chat_pane, || vec![text_el("p", "empty", t.no_conversations)]);
+            // One of the two shows, as the list is empty or not (see the style).
+            swap(&chat_pane, || vec![text_el("p", "empty none", t.no_conversations), text_el("p", "empty pick", t.pick_conversation)]);
         }
     });
     section

@@ -1,12 +1,9 @@
 // End-to-end: themes, languages, a phone-sized screen, keyboard-only use, and an axe-core scan of each
 // state (no serious or critical violation), in headless Chromium.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { hostPage, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, chatFrame, frameOf, hostPage, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let server, host, browser, app;
 
 before(async () => {
@@ -26,17 +23,9 @@ after(async () => {
   server?.stop();
 });
 
-const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
-const chatFrame = (page) => page.frames().find((f) => f.url().includes("/widget/frame"));
 
 /** Serious and critical axe violations in `target` (a page or a frame). */
-async function violations(target) {
-  await target.evaluate(axeSource);
-  const result = await target.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+const violations = (target) => axeViolations(target, { serious: true });
 
 async function open(name, config, viewport) {
   const page = await newPage(browser, viewport);

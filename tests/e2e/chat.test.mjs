@@ -3,7 +3,7 @@
 // three, and a message written offline delivered exactly once.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { hostPage, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { frameOf, hostPage, launchBrowser, makeUser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
 
 let server, host, browser, app;
 
@@ -20,7 +20,6 @@ after(async () => {
   server?.stop();
 });
 
-const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
 
 /** The URL of host page `name` that starts the widget with `config` (embedded in `#chat` unless docked) by
  * running `start`. */
@@ -44,10 +43,7 @@ async function say(frame, text) {
   await box.press("Enter");
 }
 
-/** Makes a user as uid sign-in does (the demo app's uid sign-in is open), so the page can sign them in by uid. */
-async function user(uid, name) {
-  await rest(server, "POST", "/auth/uid", { uid, user: { name } });
-}
+const user = (uid, name) => makeUser(server, uid, name);
 
 describe("two visitors chatting live", () => {
   test("uid mode: created on first sight, messages both ways, read marks", async () => {

@@ -3,12 +3,9 @@
 // a variant edited with its live preview and seen on that site, a key revoked, the audit log; every page
 // visited passes axe with no violation at all. The steps share one console page and run in order.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const EMAIL = "owner@example.com";
 const NEW_PASSWORD = "a long new password 42";
 const TITLE = "Acme help desk";
@@ -32,11 +29,7 @@ after(async () => {
 });
 
 /** Every axe violation on the console page, whatever its impact. */
-async function violations() {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+const violations = () => axeViolations(page);
 
 /** No axe violation on the page at rest: the pointer is parked in a corner first, off every control. */
 async function assertAccessible(name) {

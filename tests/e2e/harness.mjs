@@ -1,7 +1,8 @@
 // Shared pieces of the end-to-end tests: a real confab-server process, a host site on another origin, and
 // headless Chromium driven by Playwright.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -205,4 +206,32 @@ export async function rest(server, method, path, body, onBehalfOf) {
   const json = await response.json();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * The axe violations in `target` (a page or a frame), each as "rule: nodes": in the whole document, or in
+ * the element `selector` finds; with `serious`, only the serious and critical ones.
+ */
+export async function axeViolations(target, { selector, serious = false } = {}) {
+  if (!(await target.evaluate(() => !!window.axe))) await target.evaluate(axeSource);
+  const result = await target.evaluate(
+    (selector) => window.axe.run(selector ? document.querySelector(selector) : document, { resultTypes: ["violations"] }),
+    selector,
+  );
+  return result.violations
+    .filter((v) => !serious || v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** The chat frame of `page` as a Playwright frame locator (for finding by role and text). */
+export const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
+
+/** The chat frame of `page` as a frame (for `evaluate`). */
+export const chatFrame = (page) => page.frames().find((f) => f.url().includes("/widget/frame"));
+
+/** Makes user `uid` named `name` as uid sign-in does (the demo app's is open), so a page can sign them in by uid. */
+export async function makeUser(server, uid, name) {
+  await rest(server, "POST", "/auth/uid", { uid, user: { name } });
 }

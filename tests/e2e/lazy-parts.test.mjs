@@ -3,13 +3,10 @@
 // the focus is, what the keys do, what is picked or opened, what is shown and read out, and an axe scan of
 // each open view (no violation at all).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, repo } from "./harness.mjs";
+import { axeViolations, launchBrowser, newPage, repo } from "./harness.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const BLANK =
   '<!doctype html><html lang="en"><body><div id="panel" style="position:relative;width:360px;height:560px"><button id="anchor">+</button></div></body></html>';
 let browser;
@@ -31,11 +28,7 @@ async function pageWith(name, { viewport = { width: 800, height: 700 }, html = B
 }
 
 /** Every axe violation inside the element `selector`, whatever its impact. */
-async function violations(page, selector) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
-  const result = await page.evaluate((s) => window.axe.run(document.querySelector(s), { resultTypes: ["violations"] }), selector);
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+const violations = (page, selector) => axeViolations(page, { selector });
 
 const focused = (page) =>
   page.evaluate(() => {

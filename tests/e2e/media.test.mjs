@@ -5,12 +5,10 @@
 // the panel with files passes axe.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { deflateSync, crc32 } from "node:zlib";
-import { hostPage, launchBrowser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, chatFrame, frameOf, hostPage, launchBrowser, makeUser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** The largest plain file this test's server takes: small, so "too big" needs no large upload. */
 const MAX_FILE_BYTES = 50_000;
 let server, host, browser, app;
@@ -29,8 +27,6 @@ after(async () => {
   server?.stop();
 });
 
-const frameOf = (page) => page.frameLocator('iframe[title="Chat"]');
-const chatFrame = (page) => page.frames().find((f) => f.url().includes("/widget/frame"));
 
 /** A `width` × `height` PNG of one colour (`[r, g, b]`). */
 function png(width, height, [r, g, b]) {
@@ -55,9 +51,7 @@ function png(width, height, [r, g, b]) {
 /** The smallest PDF a reader opens. */
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
 
-async function user(uid, name) {
-  await rest(server, "POST", "/auth/uid", { uid, user: { name } });
-}
+const user = (uid, name) => makeUser(server, uid, name);
 
 /** `uid`'s page with the conversation with `peer` open; resolves the page and the chat frame. */
 async function visit(uid, peer) {
@@ -332,11 +326,7 @@ describe("media messages", () => {
     const frame = frameOf(page);
     await frame.getByRole("log").locator("button.thumb").nth(2).waitFor();
     const target = chatFrame(page);
-    await target.evaluate(axeSource);
-    const violations = async () => {
-      const result = await target.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    };
+    const violations = () => axeViolations(target, { serious: true });
     assert.deepEqual(await violations(), [], "the log");
     await frame.locator("button.thumb").first().click();
     await frame.getByRole("dialog").waitFor();

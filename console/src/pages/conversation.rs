@@ -161,12 +161,7 @@ mod tests {
             message_type: "text".into(),
             data,
             tags: vec![],
-            sent_at: 0,
-            updated_at: None,
-            edited_at: None,
-            edited_by: None,
-            deleted_at: None,
-            deleted_by: None,
+            ..Default::default()
         }
     }
 

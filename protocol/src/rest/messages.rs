@@ -218,6 +218,22 @@ pub fn mentioned_uids(text: &str) -> Vec<String> {
     found
 }
 
+/// The type of the action messages that record reactions (their action is [`REACTION_ADDED`] or
+/// [`REACTION_REMOVED`]; `entities`: `by.uid`, `on.id`, `extra.reaction` and `extra.reactions`, the message's
+/// counts after the change).
+pub const REACTION_TYPE: &str = "reaction";
+/// A reaction was given.
+pub const REACTION_ADDED: &str = "reactionAdded";
+/// A reaction was taken back.
+pub const REACTION_REMOVED: &str = "reactionRemoved";
+
+impl Message {
+    /// Whether this is the action message recording a reaction change (not shown as a row of the log).
+    pub fn is_reaction_record(&self) -> bool {
+        self.category == Category::Action && self.message_type == REACTION_TYPE
+    }
+}
+
 /// A reaction is 1 to [`MAX_REACTION_CHARS`](crate::limits::MAX_REACTION_CHARS) characters with no spaces,
 /// control characters, `/`, `?`, `#` or `%`.
 pub fn is_valid_reaction(reaction: &str) -> bool {

@@ -38,12 +38,7 @@ pub struct NewMessage {
     pub mentions: Vec<MentionedUser>,
 }
 
-/// The action messages' type for reactions (their action is [`REACTION_ADDED`] or [`REACTION_REMOVED`]).
-pub const REACTION_TYPE: &str = "reaction";
-/// A reaction was given.
-pub const REACTION_ADDED: &str = "reactionAdded";
-/// A reaction was taken back.
-pub const REACTION_REMOVED: &str = "reactionRemoved";
+pub use confab_protocol::rest::messages::{REACTION_ADDED, REACTION_REMOVED, REACTION_TYPE};
 
 impl NewMessage {
     /// The conversation the message belongs to, by structure (the wire id may name two).
