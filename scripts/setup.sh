@@ -57,6 +57,14 @@ ensure_apt() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Emoji in the screenshots (reactions, the picker) need a colour emoji font; headless Chromium has none.
+ensure_emoji_font() {
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && return
+  say "installing fonts-noto-color-emoji from Debian's packages"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends fonts-noto-color-emoji >/dev/null
+}
+
 ensure_npm_packages() {
   local dir="$root/tests/e2e" stamp="$root/tests/e2e/node_modules/.confab-lock"
   if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then return; fi
@@ -76,6 +84,7 @@ setup_build() {
 setup_test() {
   setup_build
   ensure_apt chromium:chromium chromedriver:chromium-driver
+  ensure_emoji_font
   ensure_npm_packages
 }
 

@@ -97,6 +97,8 @@ pub struct ConversationItem {
     pub last: Option<Message>,
     /// Messages from others not read yet.
     pub unread: u64,
+    /// Of those, the ones that mention the visitor.
+    pub mentions: u64,
     /// Newest activity, Unix seconds.
     pub updated_at: i64,
 }
@@ -227,6 +229,8 @@ pub struct Chat {
     pub online: RwSignal<HashMap<String, bool>>,
     /// Names of users seen (for group senders and typing).
     pub names: RwSignal<HashMap<String, String>>,
+    /// The open group's members, (uid, name), for mentions.
+    pub members: RwSignal<Vec<(String, String)>>,
     /// Whether the panel is on screen (docked panels may be closed); see [`Self::seen`].
     pub visible: RwSignal<bool>,
     /// The newest message received from someone else (for the host's `onMessageReceived`).
@@ -274,6 +278,7 @@ impl Chat {
             read_marks: RwSignal::new(HashMap::new()),
             online: RwSignal::new(HashMap::new()),
             names: RwSignal::new(HashMap::new()),
+            members: RwSignal::new(Vec::new()),
             visible: RwSignal::new(true),
             received: RwSignal::new(None),
             first_unread: StoredValue::new(0),
@@ -393,6 +398,7 @@ impl Chat {
         self.first_unread.set_value(0);
         self.composing.set(Compose::New);
         self.forget_thread();
+        self.members.set(Vec::new());
         self.messages.set(Vec::new());
         self.history.set(History::Loading);
         self.active.set(Some(peer.clone()));
@@ -446,6 +452,7 @@ impl Chat {
     async fn load_member_names(&self, api: &Api, token: &str, guid: &str) {
         let path = format!("/groups/{}/members?perPage=1000", encode(guid));
         if let Ok(page) = api.get::<Page<GroupMember>>(&path, token).await {
+            self.members.set(page.data.iter().map(|m| (m.uid.clone(), m.name.clone())).collect());
             self.names.update(|names| {
                 for member in page.data {
                     names.insert(member.uid, member.name);
@@ -629,6 +636,7 @@ impl Chat {
         self.conversations.update(|list| {
             if let Some(item) = list.iter_mut().find(|c| c.peer.conversation_id == peer.conversation_id) {
                 item.unread = 0;
+                item.mentions = 0;
             }
         });
     }
@@ -812,6 +820,9 @@ impl Chat {
                     item.last = Some(message.clone());
                     if counts {
                         item.unread += 1;
+                        if message.mentioned_users.iter().any(|m| m.uid == me) {
+                            item.mentions += 1;
+                        }
                     }
                     list.insert(0, item);
                 }
@@ -868,7 +879,13 @@ fn item_of(me: &str, conversation: Conversation) -> ConversationItem {
         ConversationWith::User(user) => Peer::user(me, user),
         ConversationWith::Group(group) => Peer::group(group),
     };
-    ConversationItem { peer, last: conversation.last_message, unread: conversation.unread_message_count, updated_at: conversation.updated_at }
+    ConversationItem {
+        peer,
+        last: conversation.last_message,
+        unread: conversation.unread_message_count,
+        mentions: conversation.unread_mentions_count.unwrap_or(0),
+        updated_at: conversation.updated_at,
+    }
 }
 
 #[cfg(test)]

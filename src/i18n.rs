@@ -206,6 +206,10 @@ catalog! {
     add_reaction: "Add reaction",
     /// The menu item that replies quoting the message.
     reply: "Reply",
+    /// The list of members offered after `@` in the message box.
+    mention_someone: "Mention someone",
+    /// Beside a conversation in the list where the visitor was mentioned and has not read it.
+    mentioned: "You were mentioned",
     /// The menu item that opens the message's thread.
     reply_in_thread: "Reply in thread",
     /// The title of the bar of an open thread.

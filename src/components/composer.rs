@@ -5,7 +5,7 @@
 //!
 //! Above the box, while the visitor replies to a message or edits one of theirs, a line says which (with
 //! the quoted excerpt) and offers Cancel; Escape cancels too. Up in an empty box edits the visitor's last
-//! message.
+//! message. In a group, `@` offers its members to mention (see [`super::mentions`]).
 
 use leptos::prelude::*;
 use crate::components::reactive::effect;
@@ -14,6 +14,7 @@ use web_sys::{Event, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
 use super::attach::{attach_button, notice, take_pasted_files, voice_button};
 use super::dom::{append, el, on, set_attr};
+use super::mentions::mention_picker;
 use super::quote::excerpt;
 use crate::chat::{Chat, Compose};
 use crate::i18n::fill;
@@ -63,6 +64,7 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     append(&form, &input);
     append(&form, &send_button);
 
+    let mentions = mention_picker(chat, &form, &input);
     let last_typing = StoredValue::new(0.0f64);
     {
         let (input, send_button) = (input.clone(), send_button.clone());
@@ -106,7 +108,8 @@ pub fn composer(chat: Chat) -> web_sys::Element {
             set_attr(&context, "hidden", said.is_none().then_some(""));
             context_text.set_text_content(said.as_deref());
             if let Compose::Edit(message) = &composing {
-                input.set_value(message.data.text.as_deref().unwrap_or_default());
+                mentions.clear();
+                input.set_value(&mentions.decode(chat, message.data.text.as_deref().unwrap_or_default()));
             }
             if !matches!(composing, Compose::New) {
                 let _ = input.focus();
@@ -117,20 +120,22 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     let send = {
         let input = input.clone();
         move || {
-            let text = input.value();
+            let text = mentions.encode(input.value().trim());
             if let Compose::Edit(message) = chat.composing.get_untracked() {
-                if !text.trim().is_empty() && Some(text.trim()) != message.data.text.as_deref() {
-                    chat.edit(&message.id, text.trim());
+                if !text.is_empty() && Some(text.as_str()) != message.data.text.as_deref() {
+                    chat.edit(&message.id, &text);
                 }
                 chat.composing.set(Compose::New);
                 input.set_value("");
+                mentions.clear();
                 return;
             }
-            if text.trim().is_empty() || chat.cannot_write().is_some() {
+            if text.is_empty() || chat.cannot_write().is_some() {
                 return;
             }
             chat.send_text(&text);
             input.set_value("");
+            mentions.clear();
             last_typing.set_value(0.0);
             let _ = input.unchecked_ref::<HtmlElement>().focus();
         }

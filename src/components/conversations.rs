@@ -118,6 +118,15 @@ fn conversation_row(chat: &Chat, item: &ConversationItem, online: Option<bool>) 
     let last = text_el("span", "conversation-last", &preview(chat, item));
     let _ = last.set_attribute("aria-hidden", "true");
     append(&words, &last);
+    if item.mentions > 0 {
+        let at = text_el("span", "mentioned", "@");
+        let _ = at.set_attribute("title", text.mentioned);
+        let _ = at.set_attribute("aria-hidden", "true");
+        append(&words, &text_el("span", "sr-only", text.mentioned));
+        if let Some(button) = row.first_element_child() {
+            append(&button, &at);
+        }
+    }
     if item.unread > 0 {
         let badge = el("span", "unread");
         let count = text_el("span", "", &item.unread.to_string());

@@ -226,7 +226,7 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
         (Some(text), false) => {
             // A caption goes under the files, as its own paragraph.
             let text_box = if files { el("p", "caption") } else { bubble.clone() };
-            append_rich_text(&text_box, text);
+            append_rich_text(&text_box, text, |uid| mentioned_name(&chat, message, uid));
             if files {
                 append(&bubble, &text_box);
             }
@@ -255,6 +255,15 @@ fn build_message(chat: Chat, item: &Item) -> web_sys::Element {
     append(&row, &meta);
     update_row(chat, &row, item);
     row
+}
+
+/// A user `message` mentions: their name as the message recorded it (else as the panel knows it), and
+/// whether it is the visitor.
+fn mentioned_name(chat: &Chat, message: &Message, uid: &str) -> (String, bool) {
+    let recorded = message.mentioned_users.iter().find(|m| m.uid == uid).map(|m| m.name.clone()).filter(|n| !n.is_empty());
+    let (me, my_name) = chat.me.with_untracked(|m| (m.uid == uid, m.name.clone()));
+    let known = || if me { my_name } else { chat.name_of(uid) };
+    (recorded.unwrap_or_else(known), me)
 }
 
 /// The host an `http(s)://` URL leads to, lower-cased, without user info or port: shown beside an

@@ -10,6 +10,7 @@
 //! - [`thread`]: reply counts and the open thread's bar.
 //! - [`search`]: the message search, opened from the panel's header.
 //! - [`composer`]: the message box.
+//! - [`mentions`]: the member picker of `@` in the message box.
 //! - [`attach`]: attaching files (button, paste, drop) and recording voice notes.
 //! - [`attachments`]: uploaded files in the log, and the progress of those being sent.
 //! - [`avatar`]: a picture or initials.
@@ -23,6 +24,7 @@ pub mod avatar;
 pub mod composer;
 pub mod conversations;
 pub mod dom;
+pub mod mentions;
 pub mod message_menu;
 pub mod messages;
 pub mod panel;

@@ -1,5 +1,7 @@
 //! Message text: shown as text, never parsed as HTML; `http(s)://` links become links that open in a new
-//! tab without access to this frame.
+//! tab without access to this frame, and mentions (`<@uid:UID>`) the mentioned user's name, highlighted.
+
+use confab_protocol::rest::messages::mentions_in;
 
 use super::dom::{append, append_text, text_el};
 
@@ -10,11 +12,26 @@ pub enum Piece {
     Text(String),
     /// A web link.
     Link(String),
+    /// A mention of this uid.
+    Mention(String),
 }
 
-/// `text` split into plain runs and `http://` / `https://` links (trailing punctuation stays text).
+/// `text` split into plain runs, mentions, and `http://` / `https://` links (trailing punctuation stays
+/// text).
 pub fn pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
+    let mut at = 0;
+    for (range, uid) in mentions_in(text) {
+        links(&text[at..range.start], &mut out);
+        out.push(Piece::Mention(uid));
+        at = range.end;
+    }
+    links(&text[at..], &mut out);
+    out
+}
+
+/// Pushes `text` to `out` as plain runs and links.
+fn links(text: &str, out: &mut Vec<Piece>) {
     let mut rest = text;
     while let Some(start) = find_link(rest) {
         let (before, from) = rest.split_at(start);
@@ -36,7 +53,6 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     if !rest.is_empty() {
         out.push(Piece::Text(rest.to_owned()));
     }
-    out
 }
 
 fn find_link(text: &str) -> Option<usize> {
@@ -44,12 +60,18 @@ fn find_link(text: &str) -> Option<usize> {
     [lower.find("https://"), lower.find("http://")].into_iter().flatten().min()
 }
 
-/// Appends `text` to `parent` with its links clickable: text nodes and `<a>` elements, never HTML.
-pub fn append_rich_text(parent: &web_sys::Element, text: &str) {
+/// Appends `text` to `parent` with its links clickable and its mentions named: text nodes, `<a>` and
+/// `<span>` elements, never HTML. `mentioned(uid)` gives a mentioned user's name and whether it is the
+/// visitor (highlighted more).
+pub fn append_rich_text(parent: &web_sys::Element, text: &str, mentioned: impl Fn(&str) -> (String, bool)) {
     for piece in pieces(text) {
         match piece {
             Piece::Text(t) => append_text(parent, &t),
             Piece::Link(href) => append(parent, &link(&href, &href)),
+            Piece::Mention(uid) => {
+                let (name, me) = mentioned(&uid);
+                append(parent, &text_el("span", if me { "mention me" } else { "mention" }, &format!("@{name}")));
+            }
         }
     }
 }
@@ -75,5 +97,20 @@ mod tests {
         );
         assert_eq!(pieces("no links <b>here</b>"), vec![Piece::Text("no links <b>here</b>".into())]);
         assert_eq!(pieces("javascript:alert(1)"), vec![Piece::Text("javascript:alert(1)".into())]);
+    }
+
+    #[test]
+    fn mentions_are_found_and_bad_markup_stays_text() {
+        assert_eq!(
+            pieces("hi <@uid:Ann>, see https://a.example <@uid:bad uid> <@uid:ben>"),
+            vec![
+                Piece::Text("hi ".into()),
+                Piece::Mention("ann".into()),
+                Piece::Text(", see ".into()),
+                Piece::Link("https://a.example".into()),
+                Piece::Text(" <@uid:bad uid> ".into()),
+                Piece::Mention("ben".into()),
+            ]
+        );
     }
 }

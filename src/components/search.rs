@@ -272,7 +272,7 @@ mod tests {
 
     fn conversation(kind: ReceiverType, id: &str, name: &str, conversation: &str) -> ConversationItem {
         let peer = Peer { kind, id: id.into(), name: name.into(), avatar: None, conversation_id: conversation.into(), joined: false, blocked: false };
-        ConversationItem { peer, last: None, unread: 0, updated_at: 0 }
+        ConversationItem { peer, last: None, unread: 0, mentions: 0, updated_at: 0 }
     }
 
     #[test]

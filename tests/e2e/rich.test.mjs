@@ -3,7 +3,8 @@
 // message and Delete deletes it, live on the other side; reactions are given from the picker or by pressing
 // a count, the own ones pressed, who reacted named, live both ways; Reply quotes a message, and a press on
 // the quote brings the quoted message into view; a thread opens in the log with its own composer, and its
-// parent counts replies live; Mark unread leaves the conversation unread from a message;
+// parent counts replies live; @ in a group offers its members, and a mention is stored and highlighted;
+// Mark unread leaves the conversation unread from a message;
 // a variant that turns these off shows none of them; and
 // the menu, the counts and the quote pass axe.
 import assert from "node:assert/strict";
@@ -360,6 +361,65 @@ describe("acting on messages", () => {
     assert.deepEqual([...mia.page.pageErrors, ...ned.page.pageErrors], []);
     await mia.page.close();
     await ned.page.close();
+  });
+
+  test("@ in a group offers its members; a mention is stored, shown highlighted, and marks the mentioned user's conversation", async () => {
+    await makeUser(server, "oli", "Oli Grant");
+    await makeUser(server, "pam", "Pam Reyes");
+    await makeUser(server, "pat", "Pat Quinn");
+    await makeUser(server, "rex", "Rex Moor");
+    await rest(server, "POST", "/groups", { guid: "crew", name: "Crew", type: "private", owner: "oli", members: { participants: ["pam", "pat", "rex"] } });
+    await rest(server, "POST", "/messages", { receiver: "crew", receiverType: "group", type: "text", data: { text: "Morning all" } }, "rex");
+    const page = await newPage(browser, { width: 900, height: 760 });
+    const config = { ...app, mode: "uid", uid: "oli", chatType: "group", defaultChatID: "crew" };
+    await page.goto(host.page("/oli-crew", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
+    const frame = frameOf(page);
+    await row(frame, "Morning all").waitFor();
+    const box = frame.getByRole("textbox", { name: "Message" });
+    await box.click();
+    await page.keyboard.type("Thanks @pa");
+    const list = frame.getByRole("listbox", { name: "Mention someone" });
+    await list.waitFor();
+    assert.deepEqual(await list.getByRole("option").allTextContents(), ["Pam Reyes", "Pat Quinn"], "filtered as typed, without oneself");
+    assert.equal(await box.getAttribute("aria-controls"), "mention-list");
+    assert.equal(await box.getAttribute("aria-activedescendant"), "mention-0");
+    assert.deepEqual(await violations(page), [], "the member list");
+    await screenshot(page, "rich-mention-picker");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await box.getAttribute("aria-activedescendant"), "mention-1");
+    await page.keyboard.press("Enter");
+    await list.waitFor({ state: "hidden" });
+    assert.equal(await box.inputValue(), "Thanks @Pat Quinn ", "Enter picks (and does not send)");
+    await page.keyboard.type("for the notes");
+    await page.keyboard.press("Enter");
+    const sent = row(frame, "for the notes");
+    await sent.locator(".mention", { hasText: "@Pat Quinn" }).waitFor();
+    const stored = await rest(server, "GET", "/groups/crew/messages?limit=5", undefined, "oli");
+    const message = stored.data.find((m) => m.data.text?.includes("for the notes"));
+    assert.equal(message.data.text, "Thanks <@uid:pat> for the notes");
+    assert.deepEqual(message.mentionedUsers.map((m) => m.uid), ["pat"]);
+
+    // Pat: the list marks the conversation; the mention of him is highlighted more.
+    const patPage = await newPage(browser, { width: 1000, height: 760 });
+    const patConfig = { ...app, width: "800px", mode: "uid", uid: "pat", autoOpenFirstItem: false };
+    await patPage.goto(host.page("/pat-list", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: patConfig, mount: '<div id="chat"></div>' })));
+    const patFrame = frameOf(patPage);
+    const crew = patFrame.getByRole("button", { name: /Crew/ });
+    await crew.locator(".mentioned").waitFor();
+    assert.match(await crew.textContent(), /You were mentioned/);
+    await crew.click();
+    await row(patFrame, "for the notes").locator(".mention.me", { hasText: "@Pat Quinn" }).waitFor();
+    await crew.locator(".mentioned").waitFor({ state: "detached" });
+    // Escape closes the list without sending; a 1:1 conversation offers nobody.
+    await box.click();
+    await page.keyboard.type("@r");
+    await list.waitFor();
+    await page.keyboard.press("Escape");
+    await list.waitFor({ state: "hidden" });
+    assert.equal(await box.inputValue(), "@r");
+    assert.deepEqual([...page.pageErrors, ...patPage.pageErrors], []);
+    await page.close();
+    await patPage.close();
   });
 
   test("a variant that turns reactions, replies, threads, edits and deletes off shows no actions", async () => {

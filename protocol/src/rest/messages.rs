@@ -205,14 +205,32 @@ pub const MENTION_PREFIX: &str = "<@uid:";
 
 /// The uids a text mentions with `<@uid:UID>`, lower-cased, each once, in order of first mention.
 pub fn mentioned_uids(text: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(MENTION_PREFIX) {
-        rest = &rest[at + MENTION_PREFIX.len()..];
-        let Some(end) = rest.find('>') else { break };
-        let uid = rest[..end].to_ascii_lowercase();
-        if crate::ids::is_valid_id(&uid) && !found.contains(&uid) {
+    mentions_in(text).into_iter().map(|(_, uid)| uid).fold(Vec::new(), |mut found, uid| {
+        if !found.contains(&uid) {
             found.push(uid);
+        }
+        found
+    })
+}
+
+/// The mention markup of user `uid` in a text: `<@uid:UID>`.
+pub fn mention_markup(uid: &str) -> String {
+    format!("{MENTION_PREFIX}{uid}>")
+}
+
+/// Each mention markup in `text` with a valid uid: its byte range and the uid (lower case), in order.
+pub fn mentions_in(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(MENTION_PREFIX).map(|at| from + at) {
+        let start = at + MENTION_PREFIX.len();
+        let Some(end) = text[start..].find('>').map(|end| start + end) else { break };
+        let uid = text[start..end].to_ascii_lowercase();
+        if crate::ids::is_valid_id(&uid) {
+            found.push((at..end + 1, uid));
+            from = end + 1;
+        } else {
+            from = start;
         }
     }
     found
