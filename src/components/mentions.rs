@@ -59,6 +59,11 @@ fn encode(text: &str, picked: &[(String, String)]) -> String {
     picked.iter().fold(text.to_owned(), |text, (name, uid)| text.replace(&format!("@{name}"), &mention_markup(uid)))
 }
 
+/// `text` in lower case, by the browser (Rust's Unicode tables would add kilobytes to the download).
+fn lower(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
 /// The `@` query being typed at the caret of `input`: the byte offset of its `@`, and what follows it.
 fn query_at_caret(input: &HtmlTextAreaElement) -> Option<(usize, String)> {
     let value = input.value();
@@ -135,12 +140,12 @@ pub fn mention_picker(chat: Chat, form: &web_sys::Element, input: &HtmlTextAreaE
             let found = query_at_caret(&input).filter(|_| group && chat.features.mentions);
             let Some((at, query)) = found else { return show(Vec::new(), 0) };
             query_at.set_value(at);
-            let query = query.to_lowercase();
+            let query = lower(&query);
             let me = chat.me.with_untracked(|m| m.uid.clone());
             let members: Vec<(String, String)> = chat.members.with_untracked(|members| {
                 members
                     .iter()
-                    .filter(|(uid, name)| *uid != me && (name.to_lowercase().contains(&query) || uid.contains(&query)))
+                    .filter(|(uid, name)| *uid != me && (lower(name).contains(&query) || uid.contains(&query)))
                     .take(MAX_OFFERED)
                     .cloned()
                     .collect()

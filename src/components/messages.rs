@@ -266,7 +266,7 @@ fn mentioned_name(chat: &Chat, message: &Message, uid: &str) -> (String, bool) {
     (recorded.unwrap_or_else(known), me)
 }
 
-/// The host an `http(s)://` URL leads to, lower-cased, without user info or port: shown beside an
+/// The host an `http(s)://` URL leads to, ASCII lower-cased, without user info or port: shown beside an
 /// attachment's name, which the sender chose freely. Read as browsers do: tabs and line breaks are left
 /// out, extra slashes after the scheme skipped, and a backslash ends the host as a slash does.
 fn url_host(url: &str) -> Option<String> {
@@ -278,7 +278,7 @@ fn url_host(url: &str) -> Option<String> {
         Some(v6) => &host_port[..v6.find(']')? + 2],
         None => host_port.split(':').next().unwrap_or_default(),
     };
-    (!host.is_empty()).then(|| host.to_lowercase())
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// Rows kept in the page at most: a long conversation (thousands of messages loaded while scrolling up)

@@ -8,9 +8,11 @@ import { startServer } from "./harness.mjs";
 const LOADER_BUDGET_GZIP = 3 * 1000;
 // The panel budget was 150 KB until the variants and the 12 languages came (about 10 KB of wasm), and 160 KB
 // until media messages came (attaching, uploads, thumbnails, players, file cards: about 19 KB of wasm; the
-// viewer, the recorder and video posters load on first use). The performance issue brings it to 100 KB by
-// splitting the wasm.
-const PANEL_BUDGET_GZIP = 180 * 1000;
+// viewer, the recorder and video posters load on first use), and 180 KB until rich messaging came (the
+// message menu, reactions, quotes, threads, mentions, edit and delete, the unread line and the search
+// wiring: about 30 KB of wasm; the emoji picker, the search view and the tone load on first use). That is
+// more than it should cost: the performance issue brings the panel to 100 KB by splitting the wasm.
+const PANEL_BUDGET_GZIP = 210 * 1000;
 
 function download(url, encoding) {
   return new Promise((ok, fail) => {
@@ -86,7 +88,14 @@ try {
   console.log("  " + languages.map((l) => `${l.language} ${l.gzip}/${l.br}`).join(", "));
   // Parts of the panel that load on first use, each only for a visitor who uses it.
   const lazy = [];
-  for (const [name, path] of [["image viewer", "/widget/lazy/viewer.js"], ["voice recorder", "/widget/lazy/recorder.js"], ["video poster", "/widget/lazy/poster.js"]]) {
+  for (const [name, path] of [
+    ["image viewer", "/widget/lazy/viewer.js"],
+    ["voice recorder", "/widget/lazy/recorder.js"],
+    ["video poster", "/widget/lazy/poster.js"],
+    ["emoji picker", "/widget/lazy/emoji.js"],
+    ["message search", "/widget/lazy/search.js"],
+    ["incoming tone", "/widget/lazy/chime.js"],
+  ]) {
     const gzip = await download(server.base + path, "gzip");
     const br = await download(server.base + path, "br");
     if (gzip.status !== 200 || gzip.encoding !== "gzip") throw new Error(`${path}: status ${gzip.status}, encoding ${gzip.encoding}`);

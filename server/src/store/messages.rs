@@ -161,6 +161,49 @@ pub enum ReactionOutcome {
     TooManyByUser,
 }
 
+/// What a message's reactions hold, as a change of one finds them (in its transaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReactionsFound {
+    /// The user gave this reaction already.
+    pub given: bool,
+    /// Someone gave this emoji already.
+    pub emoji_there: bool,
+    /// Different emoji on the message.
+    pub distinct: i64,
+    /// Reactions the user gave the message.
+    pub mine: i64,
+}
+
+/// What a reaction change does to what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionStep {
+    /// Add the user's reaction.
+    Insert,
+    /// Take the user's reaction away.
+    Delete,
+    /// Nothing: given already.
+    Unchanged,
+    /// Refused: not given.
+    NotGiven,
+    /// Refused: too many different emoji on the message.
+    TooManyOnMessage,
+    /// Refused: too many reactions by the user.
+    TooManyByUser,
+}
+
+/// The step `add` (give, else take back) makes on a message whose reactions are `found`, with the limits.
+pub fn reaction_step(add: bool, found: ReactionsFound) -> ReactionStep {
+    use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
+    match (add, found.given) {
+        (true, true) => ReactionStep::Unchanged,
+        (false, false) => ReactionStep::NotGiven,
+        (true, false) if !found.emoji_there && found.distinct as usize >= MAX_REACTIONS_PER_MESSAGE => ReactionStep::TooManyOnMessage,
+        (true, false) if found.mine as usize >= MAX_REACTIONS_PER_USER => ReactionStep::TooManyByUser,
+        (true, false) => ReactionStep::Insert,
+        (false, true) => ReactionStep::Delete,
+    }
+}
+
 /// A message's reaction counts from its reactions as (emoji, uid), earliest first: one entry per emoji in
 /// the order they were first given, naming at most [`MAX_REACTORS_LISTED`] reactors each.
 ///
@@ -318,4 +361,23 @@ pub struct ConversationRow {
     pub unread_mentions: u64,
     /// Newest message's time.
     pub updated_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
+
+    #[test]
+    fn a_reaction_change_gives_takes_back_or_is_refused_at_the_limits() {
+        let none = ReactionsFound { given: false, emoji_there: false, distinct: 0, mine: 0 };
+        assert_eq!(reaction_step(true, none), ReactionStep::Insert);
+        assert_eq!(reaction_step(false, none), ReactionStep::NotGiven);
+        assert_eq!(reaction_step(true, ReactionsFound { given: true, ..none }), ReactionStep::Unchanged);
+        assert_eq!(reaction_step(false, ReactionsFound { given: true, ..none }), ReactionStep::Delete);
+        let full = ReactionsFound { distinct: MAX_REACTIONS_PER_MESSAGE as i64, ..none };
+        assert_eq!(reaction_step(true, full), ReactionStep::TooManyOnMessage);
+        assert_eq!(reaction_step(true, ReactionsFound { emoji_there: true, ..full }), ReactionStep::Insert, "an emoji already there is no new one");
+        assert_eq!(reaction_step(true, ReactionsFound { mine: MAX_REACTIONS_PER_USER as i64, ..none }), ReactionStep::TooManyByUser);
+    }
 }

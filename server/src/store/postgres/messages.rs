@@ -16,10 +16,9 @@ use super::writer::Written;
 use super::{announce, now_ms, Changes, MessageLogLocked, PostgresStore};
 use crate::hooks::routing::{self, BotCandidate, Marks, NewDelivery, Subscribers};
 use crate::store::{
-    reaction_counts, reaction_record, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
-    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, SendOutcome, StoreError, StoreResult,
+    reaction_counts, reaction_record, reaction_step, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
+    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, ReactionStep, ReactionsFound, SendOutcome, StoreError, StoreResult,
 };
-use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
 use confab_protocol::rest::bots::GroupChatSetting;
 
 /// Stores a message unless its sender used its `muid` before, moves its conversation's last message
@@ -731,17 +730,15 @@ impl MessageStore for PostgresStore {
         .bind(change.reaction)
         .fetch_one(&mut *tx)
         .await?;
-        match (change.add, given) {
-            (true, true) => {
+        match reaction_step(change.add, ReactionsFound { given, emoji_there, distinct, mine }) {
+            ReactionStep::Unchanged => {
                 let message = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
                 return Ok(ReactionOutcome::Unchanged(message));
             }
-            (false, false) => return Ok(ReactionOutcome::NotGiven),
-            (true, false) if !emoji_there && distinct as usize >= MAX_REACTIONS_PER_MESSAGE => {
-                return Ok(ReactionOutcome::TooManyOnMessage)
-            }
-            (true, false) if mine as usize >= MAX_REACTIONS_PER_USER => return Ok(ReactionOutcome::TooManyByUser),
-            (true, false) => {
+            ReactionStep::NotGiven => return Ok(ReactionOutcome::NotGiven),
+            ReactionStep::TooManyOnMessage => return Ok(ReactionOutcome::TooManyOnMessage),
+            ReactionStep::TooManyByUser => return Ok(ReactionOutcome::TooManyByUser),
+            ReactionStep::Insert => {
                 sqlx::query("INSERT INTO message_reactions (app_id, message_id, uid, reaction, reacted_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(app_id)
                     .bind(id)
@@ -751,7 +748,7 @@ impl MessageStore for PostgresStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            (false, true) => {
+            ReactionStep::Delete => {
                 sqlx::query("DELETE FROM message_reactions WHERE message_id = $1 AND uid = $2 AND reaction = $3")
                     .bind(id)
                     .bind(change.uid)

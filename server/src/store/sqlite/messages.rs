@@ -15,10 +15,9 @@ use super::writer::Written;
 use super::SqliteStore;
 use crate::hooks::routing::{self, Marks};
 use crate::store::{
-    reaction_counts, reaction_record, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
-    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, SendOutcome, StoreError, StoreResult,
+    reaction_counts, reaction_record, reaction_step, ConversationRow, Cursor, MessageChange, MessageFilter, MessageStore, NewMessage,
+    PageRequest, ReactionChange, ReactionOutcome, ReactionRow, ReactionStep, ReactionsFound, SendOutcome, StoreError, StoreResult,
 };
-use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
 
 /// Stores a message unless its sender used its `muid` before; returns the new id (or no row).
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (app_id, conversation_key, sender, receiver, receiver_type, \
@@ -507,17 +506,15 @@ impl MessageStore for SqliteStore {
         .bind(change.reaction)
         .fetch_one(&mut *tx)
         .await?;
-        match (change.add, given) {
-            (true, true) => {
+        match reaction_step(change.add, ReactionsFound { given, emoji_there, distinct, mine }) {
+            ReactionStep::Unchanged => {
                 let message = fetch_message(&mut tx, app_id, id).await?.ok_or(StoreError::Closed)?;
                 return Ok(ReactionOutcome::Unchanged(message));
             }
-            (false, false) => return Ok(ReactionOutcome::NotGiven),
-            (true, false) if !emoji_there && distinct as usize >= MAX_REACTIONS_PER_MESSAGE => {
-                return Ok(ReactionOutcome::TooManyOnMessage)
-            }
-            (true, false) if mine as usize >= MAX_REACTIONS_PER_USER => return Ok(ReactionOutcome::TooManyByUser),
-            (true, false) => {
+            ReactionStep::NotGiven => return Ok(ReactionOutcome::NotGiven),
+            ReactionStep::TooManyOnMessage => return Ok(ReactionOutcome::TooManyOnMessage),
+            ReactionStep::TooManyByUser => return Ok(ReactionOutcome::TooManyByUser),
+            ReactionStep::Insert => {
                 sqlx::query("INSERT INTO message_reactions (app_id, message_id, uid, reaction, reacted_at) VALUES (?, ?, ?, ?, ?)")
                     .bind(app_id)
                     .bind(id)
@@ -527,7 +524,7 @@ impl MessageStore for SqliteStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            (false, true) => {
+            ReactionStep::Delete => {
                 sqlx::query("DELETE FROM message_reactions WHERE message_id = ? AND uid = ? AND reaction = ?")
                     .bind(id)
                     .bind(change.uid)
