@@ -5,7 +5,9 @@
 //! focus on it, loading older pages until it is there (a few at most; further back, the composer's notice
 //! says so).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use confab_protocol::rest::messages::{Message, ReceiverType};
 use leptos::prelude::*;
@@ -28,7 +30,7 @@ const HERE: &str = "conversation";
 /// The scope of every conversation.
 const EVERYWHERE: &str = "all";
 
-/// The search view's callbacks, kept while it is open (dropped when the next one opens).
+/// The search view's `search` and `onOpen`.
 type Callbacks = (Closure<dyn FnMut(String, JsValue) -> js_sys::Promise>, Closure<dyn FnMut(JsValue)>);
 
 /// A message the search found, as the view shows it, and where it belongs.
@@ -114,6 +116,21 @@ impl Found {
     }
 }
 
+/// What the search keeps between its parts.
+#[derive(Default)]
+struct State {
+    /// What the open view found (opening a result needs more than the view keeps).
+    found: Vec<Found>,
+    /// The open view's callbacks, kept alive for it (dropped when the next one opens).
+    _callbacks: Option<Callbacks>,
+    /// The conversation of the result opened, and the older pages loaded to find it.
+    target: String,
+    pages: u32,
+}
+
+/// Shared by the button, the view's callbacks and [`follow_reveal`].
+type Shared = Rc<RefCell<State>>;
+
 /// The header's "Search messages" button, opening the search over `container` (the panel); `None` where
 /// the variant turns search off.
 pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
@@ -123,21 +140,16 @@ pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
     let open = button("icon search-open", chat.text.search_messages);
     open.set_inner_html(SEARCH_ICON);
     let _ = open.set_attribute("aria-haspopup", "dialog");
-    // What the open view found (opening one needs more than the view keeps), and its callbacks.
-    let found: StoredValue<Vec<Found>, LocalStorage> = StoredValue::new_local(Vec::new());
-    let callbacks: StoredValue<Option<Callbacks>, LocalStorage> = StoredValue::new_local(None);
-    // The conversation of the result opened, and the older pages loaded to find it.
-    let target = StoredValue::new(String::new());
-    let pages = StoredValue::new(0u32);
+    let state = Shared::default();
     let container = container.clone();
+    let shared = state.clone();
     on(&open, "click", move |_: Event| {
-        let container = container.clone();
+        let (container, state) = (container.clone(), shared.clone());
         leptos::task::spawn_local(async move {
             let Ok(view) = crate::media::lazy::load("search").await else {
                 return notify(Some(chat.text.not_loaded));
             };
-            found.set_value(Vec::new());
-            let (search, on_open) = callbacks_of(chat, found, target, pages);
+            let (search, on_open) = callbacks_of(chat, &state);
             let options = object(&[
                 ("container", container.into()),
                 ("labels", labels(chat)),
@@ -146,11 +158,11 @@ pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
                 ("onOpen", on_open.as_ref().clone()),
             ]);
             // (The view that was open, if any, closes as this one opens: its callbacks are not called again.)
-            callbacks.set_value(Some((search, on_open)));
+            *state.borrow_mut() = State { _callbacks: Some((search, on_open)), ..State::default() };
             let _ = view.call1(&JsValue::NULL, &options);
         });
     });
-    follow_reveal(chat, target, pages);
+    follow_reveal(chat, state);
     Some(open)
 }
 
@@ -181,12 +193,14 @@ fn scopes(chat: Chat) -> JsValue {
     list.into()
 }
 
-/// The view's `search(text, scope)` (a promise of the results, remembered in `found`) and `onOpen(result)`.
-fn callbacks_of(chat: Chat, found: StoredValue<Vec<Found>, LocalStorage>, target: StoredValue<String>, pages: StoredValue<u32>) -> Callbacks {
+/// The view's `search(text, scope)` (a promise of the results, remembered in the state) and `onOpen(result)`.
+fn callbacks_of(chat: Chat, state: &Shared) -> Callbacks {
     // The conversation open when the view opened ("This conversation").
     let here = chat.active.get_untracked();
+    let found = state.clone();
     let search = Closure::<dyn FnMut(String, JsValue) -> js_sys::Promise>::new(move |text: String, scope: JsValue| {
         let peer = here.clone().filter(|_| scope.as_string().as_deref() == Some(HERE));
+        let state = found.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let messages = chat.search_messages(&text, peer.as_ref()).await.map_err(|e| JsValue::from_str(&e.message()))?;
             let me = chat.me.with_untracked(|m| m.uid.clone());
@@ -194,29 +208,34 @@ fn callbacks_of(chat: Chat, found: StoredValue<Vec<Found>, LocalStorage>, target
                 chat.names.with_untracked(|names| messages.iter().map(|m| Found::of(m, &me, chat.text.you, list, names)).collect())
             });
             let answer: js_sys::Array = results.iter().map(Found::to_js).collect();
-            found.update_value(|all| {
-                for result in results {
-                    if !all.iter().any(|f| f.id == result.id) {
-                        all.push(result);
-                    }
+            let all = &mut state.borrow_mut().found;
+            for result in results {
+                if !all.iter().any(|f| f.id == result.id) {
+                    all.push(result);
                 }
-            });
+            }
             Ok(answer.into())
         })
     });
+    let state = state.clone();
     let on_open = Closure::<dyn FnMut(JsValue)>::new(move |result: JsValue| {
         let id = get(&result, "id").as_string().unwrap_or_default();
-        let Some(result) = found.with_value(|all| all.iter().find(|f| f.id == id).cloned()) else { return };
-        open_result(chat, &result, target, pages);
+        let result = state.borrow().found.iter().find(|f| f.id == id).cloned();
+        if let Some(result) = result {
+            open_result(chat, &result, &state);
+        }
     });
     (search, on_open)
 }
 
 /// Opens `result`'s conversation (unless it is the open one; a thread open in it closes) and asks the log to
 /// bring the message into view (a thread reply: its thread's first message).
-fn open_result(chat: Chat, result: &Found, target: StoredValue<String>, pages: StoredValue<u32>) {
-    target.set_value(result.conversation_id.clone());
-    pages.set_value(0);
+fn open_result(chat: Chat, result: &Found, state: &Shared) {
+    {
+        let mut state = state.borrow_mut();
+        state.target = result.conversation_id.clone();
+        state.pages = 0;
+    }
     let open = chat.active.with_untracked(|a| a.as_ref().map(|p| p.conversation_id.clone()));
     if open.as_deref() != Some(result.conversation_id.as_str()) {
         let peer = chat.conversations.with_untracked(|list| result.peer(list));
@@ -230,10 +249,11 @@ fn open_result(chat: Chat, result: &Found, target: StoredValue<String>, pages: S
 /// While a result waits to be brought into view (the log does it once it is loaded, see `Chat::reveal`),
 /// loads older pages of its conversation until it is there, [`MAX_PAGES`] at most; then says it is further
 /// back. Another conversation (or a thread) opened meanwhile drops it.
-fn follow_reveal(chat: Chat, target: StoredValue<String>, pages: StoredValue<u32>) {
+fn follow_reveal(chat: Chat, state: Shared) {
     effect(move || {
         let Some(id) = chat.reveal.get() else { return };
-        let elsewhere = chat.thread.with(Option::is_some) || !chat.active.with(|a| a.as_ref().is_some_and(|p| p.conversation_id == target.get_value()));
+        let target = state.borrow().target.clone();
+        let elsewhere = chat.thread.with(Option::is_some) || !chat.active.with(|a| a.as_ref().is_some_and(|p| p.conversation_id == target));
         if elsewhere {
             return chat.reveal.set(None);
         }
@@ -242,8 +262,9 @@ fn follow_reveal(chat: Chat, target: StoredValue<String>, pages: StoredValue<u32
         if loaded || history == History::Loading {
             return;
         }
-        if history == History::More && any && pages.get_value() < MAX_PAGES {
-            pages.update_value(|p| *p += 1);
+        let more = history == History::More && any && state.borrow().pages < MAX_PAGES;
+        if more {
+            state.borrow_mut().pages += 1;
             chat.load_older();
         } else {
             chat.reveal.set(None);

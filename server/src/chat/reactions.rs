@@ -9,13 +9,12 @@
 
 use confab_protocol::api_error::ApiErrorCode;
 use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER, MAX_REACTION_CHARS};
-use confab_protocol::rest::messages::{is_valid_reaction, Category, Message, MessageData};
-use serde_json::json;
+use confab_protocol::rest::messages::{is_valid_reaction, Message};
 
 use crate::apps::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{NewMessage, ReactionChange, ReactionOutcome, Store, StoreResult, REACTION_ADDED, REACTION_REMOVED, REACTION_TYPE};
+use crate::store::{NewMessage, ReactionChange, ReactionOutcome, Store, StoreResult};
 
 /// Checks a reaction named in a path.
 pub fn check_reaction(reaction: &str) -> ApiResult<&str> {
@@ -26,28 +25,6 @@ pub fn check_reaction(reaction: &str) -> ApiResult<&str> {
     }
 }
 
-/// The action message recording `uid`'s change of `reaction` on `message`.
-fn record(message: &Message, uid: &str, reaction: &str, add: bool) -> NewMessage {
-    NewMessage {
-        sender: uid.to_owned(),
-        // In the message's conversation: a 1:1 reaction goes from the reactor to the other user.
-        receiver: if message.receiver == uid && message.receiver_type == confab_protocol::rest::messages::ReceiverType::User {
-            message.sender.clone()
-        } else {
-            message.receiver.clone()
-        },
-        receiver_type: message.receiver_type,
-        category: Category::Action,
-        message_type: REACTION_TYPE.into(),
-        data: MessageData {
-            action: Some(if add { REACTION_ADDED } else { REACTION_REMOVED }.into()),
-            entities: Some(json!({"by": {"uid": uid}, "on": {"id": message.id}, "extra": {"reaction": reaction}})),
-            ..MessageData::default()
-        },
-        sent_at: now_secs(),
-        ..NewMessage::default()
-    }
-}
 
 /// Gives (`add`) or takes back `uid`'s `reaction` on `message` (which the caller may reach); the message with
 /// its reactions now.
@@ -55,7 +32,7 @@ pub async fn change(state: &AppState, app_id: &str, uid: &str, message: &Message
     let id: i64 = message.id.parse().map_err(|_| ApiError::bad_field("id", "must be a message id"))?;
     let change = ReactionChange { message_id: id, uid, reaction, add, now: now_secs() };
     let not_found = || ApiError::not_found(ApiErrorCode::ErrMessageNotFound, format!("no message {id}"));
-    let mut changed = match state.store.change_reaction(app_id, &change, &record(message, uid, reaction, add)).await? {
+    let mut changed = match state.store.change_reaction(app_id, &change, &NewMessage::reaction_record(message, &change)).await? {
         ReactionOutcome::Changed(m) | ReactionOutcome::Unchanged(m) => m,
         ReactionOutcome::NoMessage => return Err(not_found()),
         ReactionOutcome::NotGiven => {

@@ -6,8 +6,7 @@ use confab_protocol::ids::ConversationKey;
 use confab_protocol::limits::{MAX_REACTIONS_PER_MESSAGE, MAX_REACTIONS_PER_USER};
 use confab_protocol::realtime::ReceiptKind;
 use confab_protocol::rest::groups::{GroupType, MemberScope};
-use confab_protocol::rest::messages::{Category, MentionedUser, MessageData, ReactionCount};
-use serde_json::json;
+use confab_protocol::rest::messages::{Category, MentionedUser, ReactionCount};
 
 use super::conformance::{app_with, delete, dm, edit, everything, id, ids, in_conversation, new_group, readable_by, send, to_group};
 use super::{Cursor, MessageFilter, NewMessage, ReactionChange, ReactionOutcome, Store, REACTION_ADDED, REACTION_TYPE};
@@ -107,33 +106,9 @@ fn take<'a>(message: i64, uid: &'a str, reaction: &'a str, now: i64) -> Reaction
     ReactionChange { add: false, ..give(message, uid, reaction, now) }
 }
 
-/// The action message that records `uid`'s reaction change on `message`.
-fn record(message: &confab_protocol::rest::messages::Message, uid: &str, reaction: &str, action: &str, now: i64) -> NewMessage {
-    NewMessage {
-        sender: uid.into(),
-        // In the message's conversation: a 1:1 reaction goes from the reactor to the other user.
-        receiver: if message.receiver == uid && message.receiver_type == confab_protocol::rest::messages::ReceiverType::User {
-            message.sender.clone()
-        } else {
-            message.receiver.clone()
-        },
-        receiver_type: message.receiver_type,
-        category: Category::Action,
-        message_type: REACTION_TYPE.into(),
-        data: MessageData {
-            action: Some(action.into()),
-            entities: Some(json!({"by": {"uid": uid}, "on": {"id": message.id}, "extra": {"reaction": reaction}})),
-            ..MessageData::default()
-        },
-        sent_at: now,
-        ..NewMessage::default()
-    }
-}
 
 async fn react(store: &dyn Store, message: &confab_protocol::rest::messages::Message, change: ReactionChange<'_>) -> ReactionOutcome {
-    let action = if change.add { REACTION_ADDED } else { super::REACTION_REMOVED };
-    let record = record(message, change.uid, change.reaction, action, change.now);
-    store.change_reaction(APP, &change, &record).await.unwrap()
+    store.change_reaction(APP, &change, &NewMessage::reaction_record(message, &change)).await.unwrap()
 }
 
 fn counts(outcome: &ReactionOutcome) -> Vec<(String, u32, Vec<String>)> {

@@ -41,6 +41,27 @@ pub struct NewMessage {
 pub use confab_protocol::rest::messages::{REACTION_ADDED, REACTION_REMOVED, REACTION_TYPE};
 
 impl NewMessage {
+    /// The action message that records `change` on `message` (see [`REACTION_TYPE`]): in the message's
+    /// conversation, so a 1:1 reaction goes from the reactor to the other user.
+    pub fn reaction_record(message: &Message, change: &ReactionChange<'_>) -> Self {
+        let uid = change.uid;
+        let to_sender = message.receiver == uid && message.receiver_type == ReceiverType::User;
+        NewMessage {
+            sender: uid.to_owned(),
+            receiver: if to_sender { message.sender.clone() } else { message.receiver.clone() },
+            receiver_type: message.receiver_type,
+            category: Category::Action,
+            message_type: REACTION_TYPE.into(),
+            data: MessageData {
+                action: Some(if change.add { REACTION_ADDED } else { REACTION_REMOVED }.into()),
+                entities: Some(serde_json::json!({"by": {"uid": uid}, "on": {"id": message.id}, "extra": {"reaction": change.reaction}})),
+                ..MessageData::default()
+            },
+            sent_at: change.now,
+            ..NewMessage::default()
+        }
+    }
+
     /// The conversation the message belongs to, by structure (the wire id may name two).
     pub fn key(&self) -> ConversationKey {
         ConversationKey::of_message(self.receiver_type, &self.sender, &self.receiver)
