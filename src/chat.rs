@@ -231,6 +231,8 @@ pub struct Chat {
     pub names: RwSignal<HashMap<String, String>>,
     /// The open group's members, (uid, name), for mentions.
     pub members: RwSignal<Vec<(String, String)>>,
+    /// Whether the visitor moderates the open group (a moderator or an admin may delete anyone's messages).
+    pub moderates: StoredValue<bool>,
     /// Whether the panel is on screen (docked panels may be closed); see [`Self::seen`].
     pub visible: RwSignal<bool>,
     /// The newest message received from someone else (for the host's `onMessageReceived`).
@@ -279,6 +281,7 @@ impl Chat {
             online: RwSignal::new(HashMap::new()),
             names: RwSignal::new(HashMap::new()),
             members: RwSignal::new(Vec::new()),
+            moderates: StoredValue::new(false),
             visible: RwSignal::new(true),
             received: RwSignal::new(None),
             first_unread: StoredValue::new(0),
@@ -399,6 +402,7 @@ impl Chat {
         self.composing.set(Compose::New);
         self.forget_thread();
         self.members.set(Vec::new());
+        self.moderates.set_value(false);
         self.messages.set(Vec::new());
         self.history.set(History::Loading);
         self.active.set(Some(peer.clone()));
@@ -453,6 +457,8 @@ impl Chat {
         let path = format!("/groups/{}/members?perPage=1000", encode(guid));
         if let Ok(page) = api.get::<Page<GroupMember>>(&path, token).await {
             self.members.set(page.data.iter().map(|m| (m.uid.clone(), m.name.clone())).collect());
+            let me = self.me.with_untracked(|m| m.uid.clone());
+            self.moderates.set_value(page.data.iter().any(|m| m.uid == me && m.scope >= confab_protocol::rest::groups::MemberScope::Moderator));
             self.names.update(|names| {
                 for member in page.data {
                     names.insert(member.uid, member.name);

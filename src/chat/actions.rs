@@ -4,7 +4,7 @@
 //! and the records of reactions, whose counts replace the message's.
 
 use confab_protocol::rest::conversations::Conversation;
-use confab_protocol::rest::messages::{Category, EditMessage, Message, MessageData, ReactionCount};
+use confab_protocol::rest::messages::{Category, EditMessage, Message, MessageData, ReactionCount, ReceiverType};
 use confab_protocol::decode::Decode;
 use confab_protocol::rest::Data;
 use leptos::prelude::*;
@@ -32,10 +32,12 @@ impl Chat {
         self.features.edit && self.is_own_stored(item) && item.message.data.text.is_some()
     }
 
-    /// Whether the visitor may delete `item`: their own stored, not deleted message, where the variant
-    /// allows deletes.
+    /// Whether the visitor may delete `item`: their own stored, not deleted message, or anyone's in a group
+    /// they moderate, where the variant allows deletes.
     pub fn may_delete(&self, item: &Item) -> bool {
-        self.features.delete && self.is_own_stored(item)
+        let message = &item.message;
+        let moderated = self.moderates.get_value() && message.receiver_type == ReceiverType::Group && message.category == Category::Message;
+        self.features.delete && (self.is_own_stored(item) || (moderated && !message.id.is_empty() && message.deleted_at.is_none()))
     }
 
     fn is_own_stored(&self, item: &Item) -> bool {

@@ -363,7 +363,7 @@ describe("acting on messages", () => {
     await ned.page.close();
   });
 
-  test("@ in a group offers its members; a mention is stored, shown highlighted, and marks the mentioned user's conversation", async () => {
+  test("@ in a group offers its members; a mention is stored, highlighted, and marks the conversation; moderators delete anyone's", async () => {
     await makeUser(server, "oli", "Oli Grant");
     await makeUser(server, "pam", "Pam Reyes");
     await makeUser(server, "pat", "Pat Quinn");
@@ -417,6 +417,17 @@ describe("acting on messages", () => {
     await page.keyboard.press("Escape");
     await list.waitFor({ state: "hidden" });
     assert.equal(await box.inputValue(), "@r");
+    await box.fill("");
+
+    // Oli owns the group: he may delete anyone's message in it; Pat, a participant, may not.
+    await openMenu(patPage, patFrame, "Morning all");
+    assert.deepEqual(await patFrame.getByRole("menuitem").allTextContents(), ["Add reaction", "Reply", "Reply in thread", "Mark unread"]);
+    await patPage.keyboard.press("Escape");
+    await openMenu(page, frame, "Morning all");
+    assert.deepEqual(await frame.getByRole("menuitem").allTextContents(), ["Add reaction", "Reply", "Reply in thread", "Delete", "Mark unread"]);
+    await frame.getByRole("menuitem", { name: "Delete" }).click();
+    await patFrame.locator(".message.other .deleted").first().waitFor();
+    assert.equal(await patFrame.locator(".bubble", { hasText: "Morning all" }).count(), 0);
     assert.deepEqual([...page.pageErrors, ...patPage.pageErrors], []);
     await page.close();
     await patPage.close();
