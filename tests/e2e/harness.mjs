@@ -235,3 +235,21 @@ export const chatFrame = (page) => page.frames().find((f) => f.url().includes("/
 export async function makeUser(server, uid, name) {
   await rest(server, "POST", "/auth/uid", { uid, user: { name } });
 }
+
+/** `from` sends `text` to user `to` through the REST API; resolves the stored message. */
+export async function sendText(server, from, to, text) {
+  return (await rest(server, "POST", "/messages", { receiver: to, receiverType: "user", type: "text", data: { text } }, from)).data;
+}
+
+/**
+ * A new page of `browser` showing a host page of `host` at `/name` with the widget of `server` started with
+ * `config` (embedded in a `#chat` element unless it is docked); `before(page)` runs before it loads.
+ * Resolves the page and the chat frame's locator.
+ */
+export async function openWidget({ browser, host, server }, name, config, { viewport = { width: 900, height: 700 }, before } = {}) {
+  const page = await newPage(browser, viewport);
+  if (before) await before(page);
+  const mount = config.isDocked ? "" : '<div id="chat"></div>';
+  await page.goto(host.page(`/${name}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount })));
+  return { page, frame: frameOf(page) };
+}

@@ -9,7 +9,7 @@
 // the menu, the counts and the quote pass axe.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chatFrame, frameOf, hostPage, launchBrowser, makeUser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, chatFrame, launchBrowser, makeUser, openWidget, rest, screenshot, sendText, startHost, startServer } from "./harness.mjs";
 
 let server, host, browser, app;
 
@@ -26,17 +26,12 @@ after(async () => {
   server?.stop();
 });
 
-/** `from` sends `text` to user `to` through the REST API; resolves the stored message. */
-async function send(from, to, text) {
-  return (await rest(server, "POST", "/messages", { receiver: to, receiverType: "user", type: "text", data: { text } }, from)).data;
-}
+const send = (from, to, text) => sendText(server, from, to, text);
 
 /** `uid`'s page with the conversation with `peer` open (with `variant`'s settings); resolves the page and its frame. */
 async function visit(uid, peer, variant) {
-  const page = await newPage(browser, { width: 900, height: 760 });
   const config = { ...app, mode: "uid", uid, chatType: "user", defaultChatID: peer, variant };
-  await page.goto(host.page(`/${uid}-${peer}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
-  const frame = frameOf(page);
+  const { page, frame } = await openWidget({ browser, host, server }, `${uid}-${peer}`, config, { viewport: { width: 900, height: 760 } });
   await frame.getByRole("textbox", { name: "Message" }).waitFor();
   return { page, frame };
 }
@@ -274,10 +269,8 @@ describe("acting on messages", () => {
     await send("lev", "kim", "Second point");
     await send("lev", "kim", "Third point");
     // Wide: the list beside the conversation.
-    const page = await newPage(browser, { width: 1000, height: 760 });
     const config = { ...app, width: "800px", mode: "uid", uid: "kim", chatType: "user", defaultChatID: "lev" };
-    await page.goto(host.page("/kim-unread", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
-    const frame = frameOf(page);
+    const { page, frame } = await openWidget({ browser, host, server }, "kim-unread", config, { viewport: { width: 1000, height: 760 } });
     await row(frame, "Third point").waitFor();
     const lev = frame.getByRole("button", { name: /Lev Tal/ });
     await lev.waitFor();
@@ -370,10 +363,8 @@ describe("acting on messages", () => {
     await makeUser(server, "rex", "Rex Moor");
     await rest(server, "POST", "/groups", { guid: "crew", name: "Crew", type: "private", owner: "oli", members: { participants: ["pam", "pat", "rex"] } });
     await rest(server, "POST", "/messages", { receiver: "crew", receiverType: "group", type: "text", data: { text: "Morning all" } }, "rex");
-    const page = await newPage(browser, { width: 900, height: 760 });
     const config = { ...app, mode: "uid", uid: "oli", chatType: "group", defaultChatID: "crew" };
-    await page.goto(host.page("/oli-crew", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
-    const frame = frameOf(page);
+    const { page, frame } = await openWidget({ browser, host, server }, "oli-crew", config, { viewport: { width: 900, height: 760 } });
     await row(frame, "Morning all").waitFor();
     const box = frame.getByRole("textbox", { name: "Message" });
     await box.click();
@@ -400,10 +391,8 @@ describe("acting on messages", () => {
     assert.deepEqual(message.mentionedUsers.map((m) => m.uid), ["pat"]);
 
     // Pat: the list marks the conversation; the mention of him is highlighted more.
-    const patPage = await newPage(browser, { width: 1000, height: 760 });
     const patConfig = { ...app, width: "800px", mode: "uid", uid: "pat", autoOpenFirstItem: false };
-    await patPage.goto(host.page("/pat-list", hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config: patConfig, mount: '<div id="chat"></div>' })));
-    const patFrame = frameOf(patPage);
+    const { page: patPage, frame: patFrame } = await openWidget({ browser, host, server }, "pat-list", patConfig, { viewport: { width: 1000, height: 760 } });
     const crew = patFrame.getByRole("button", { name: /Crew/ });
     await crew.locator(".mentioned").waitFor();
     assert.match(await crew.textContent(), /You were mentioned/);

@@ -6,7 +6,7 @@
 // to the button; a variant that turns search off has no button; and the view with results passes axe.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chatFrame, frameOf, hostPage, launchBrowser, makeUser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, chatFrame, launchBrowser, makeUser, openWidget, rest, screenshot, sendText, startHost, startServer } from "./harness.mjs";
 
 let server, host, browser, app;
 
@@ -23,17 +23,12 @@ after(async () => {
   server?.stop();
 });
 
-/** `from` sends `text` to user `to` through the REST API; resolves the stored message. */
-async function send(from, to, text) {
-  return (await rest(server, "POST", "/messages", { receiver: to, receiverType: "user", type: "text", data: { text } }, from)).data;
-}
+const send = (from, to, text) => sendText(server, from, to, text);
 
 /** `uid`'s page with the conversation with `peer` open (with `variant`'s settings); resolves the page and its frame. */
 async function visit(uid, peer, variant) {
-  const page = await newPage(browser, { width: 900, height: 760 });
   const config = { ...app, mode: "uid", uid, chatType: "user", defaultChatID: peer, variant };
-  await page.goto(host.page(`/${uid}-${peer}-${Date.now()}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount: '<div id="chat"></div>' })));
-  const frame = frameOf(page);
+  const { page, frame } = await openWidget({ browser, host, server }, `${uid}-${peer}-${Date.now()}`, config, { viewport: { width: 900, height: 760 } });
   await frame.getByRole("textbox", { name: "Message" }).waitFor();
   return { page, frame };
 }

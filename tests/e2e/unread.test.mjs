@@ -7,7 +7,7 @@
 // variant's switch is on; and the panel with the line and the button passes axe.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chatFrame, frameOf, hostPage, launchBrowser, makeUser, newPage, rest, screenshot, startHost, startServer } from "./harness.mjs";
+import { axeViolations, chatFrame, launchBrowser, makeUser, openWidget, rest, screenshot, sendText, startHost, startServer } from "./harness.mjs";
 
 let server, host, browser, app;
 
@@ -30,19 +30,10 @@ const violations = (target) => axeViolations(target, { serious: true });
 
 const user = (uid, name) => makeUser(server, uid, name);
 
-/** `from` sends `text` to user `to` through the REST API; resolves the stored message. */
-async function send(from, to, text) {
-  return (await rest(server, "POST", "/messages", { receiver: to, receiverType: "user", type: "text", data: { text } }, from)).data;
-}
+const send = (from, to, text) => sendText(server, from, to, text);
 
 /** A host page with the widget started with `config`; `before` runs on the page before it loads. */
-async function visit(name, config, { viewport = { width: 900, height: 700 }, before } = {}) {
-  const page = await newPage(browser, viewport);
-  if (before) await before(page);
-  const mount = config.isDocked ? "" : '<div id="chat"></div>';
-  await page.goto(host.page(`/${name}`, hostPage({ loaderSrc: `${server.base}/widget/confab.js`, config, mount })));
-  return { page, frame: frameOf(page) };
-}
+const visit = (name, config, options) => openWidget({ browser, host, server }, name, config, options);
 
 /** The rows of the log as the visitor reads them: each message's text, the line as "NEW". */
 function rows(frame) {
