@@ -183,6 +183,13 @@ pub fn composer(chat: Chat) -> web_sys::Element {
     form
 }
 
+/// Gives the keyboard focus to the open conversation's message box (after the control that had it went).
+pub fn focus_message_box() {
+    if let Ok(Some(input)) = document().query_selector(".composer textarea") {
+        let _ = input.unchecked_into::<HtmlElement>().focus();
+    }
+}
+
 /// Ends a reply or an edit: the box is empty again after an edit, and keeps the focus.
 fn cancel(chat: Chat, input: &HtmlTextAreaElement) {
     if matches!(chat.composing.get_untracked(), Compose::Edit(_)) {

@@ -146,9 +146,7 @@ pub fn menu(chat: Chat, list: &Element) {
             Action::Delete => {
                 chat.delete(&item.message.id);
                 // The row's button goes with the message's text: the message box takes the focus.
-                if let Ok(Some(input)) = document().query_selector(".composer textarea") {
-                    let _ = input.unchecked_into::<HtmlElement>().focus();
-                }
+                super::composer::focus_message_box();
             }
         }
     });

@@ -543,9 +543,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         } else if let Some(key) = clicked(&event, "data-discard") {
             chat.discard(&key);
             // The row and its button are gone: the message box takes the focus.
-            if let Ok(Some(input)) = document().query_selector(".composer textarea") {
-                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
-            }
+            super::composer::focus_message_box();
         } else if let Some(view) = clicked(&event, "data-view") {
             open_viewer(chat, view);
         } else if let (Some(id), Some(reaction)) = (clicked(&event, "data-react"), clicked(&event, "data-reaction")) {
@@ -629,9 +627,7 @@ pub fn message_log(chat: Chat) -> (web_sys::Element, web_sys::Element) {
         stick.set_value(true);
         window.set(Window::default());
         // The button goes: the message box takes the focus.
-        if let Ok(Some(input)) = document().query_selector(".composer textarea") {
-            let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
-        }
+        super::composer::focus_message_box();
     });
     let wrap = super::dom::el("div", "log-wrap");
     append(&wrap, &scroller);

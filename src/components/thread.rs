@@ -41,9 +41,7 @@ pub fn thread_bar(chat: Chat) -> web_sys::Element {
     append(&bar, &title);
     on(&back, "click", move |_: web_sys::Event| {
         chat.close_thread();
-        if let Ok(Some(input)) = document().query_selector(".composer textarea") {
-            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
-        }
+        super::composer::focus_message_box();
     });
     let shown = bar.clone();
     effect(move || set_attr(&shown, "hidden", chat.thread.with(Option::is_none).then_some("")));
