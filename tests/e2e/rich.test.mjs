@@ -319,7 +319,8 @@ describe("acting on messages", () => {
       el.scrollTop = 0;
       el.dispatchEvent(new Event("scroll"));
     });
-    await row(mia.frame, "idea 1").waitFor();
+    // (Exactly "idea 1": "idea 10" to "idea 19" are on the first page.)
+    await row(mia.frame, /^idea 1$/).waitFor();
     const texts = await mia.frame.locator(".log .message .bubble").allTextContents();
     assert.deepEqual(texts.slice(0, 3), ["Plan for Friday?", "idea 1", "idea 2"], texts.join("|"));
     const box = mia.frame.getByRole("textbox", { name: "Message" });
