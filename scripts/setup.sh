@@ -2,7 +2,7 @@
 # Installs what Confab's build and tests need, at pinned versions. Idempotent: each step checks first and
 # returns in milliseconds when its tool is already there at the right version.
 #
-#   scripts/setup.sh build   wasm target, trunk, wasm-bindgen CLI, wasm-opt, terser
+#   scripts/setup.sh build   wasm target, trunk, wasm-bindgen CLI, wasm-split-cli, wasm-opt, terser
 #   scripts/setup.sh test    the above, plus Chromium, chromedriver and the end-to-end npm packages
 #
 # Works as root or as a user with sudo.
@@ -12,6 +12,7 @@ TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132            # wasm-opt, as the npm package binaryen
 TERSER_VERSION=5.39.0           # minifies the host page's scripts (snippet/)
+WASM_SPLIT_VERSION=0.2.4        # wasm-split-cli (crate wasm_split_cli_support): the widget's lazy parts
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -38,6 +39,13 @@ ensure_wasm_opt() {
   if command -v wasm-opt >/dev/null && wasm-opt --version 2>/dev/null | grep -q "version_$BINARYEN_VERSION"; then return; fi
   say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
   $SUDO npm install -g --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+}
+
+# wasm-split-cli prints no version: cargo's list of installed crates tells.
+ensure_wasm_split() {
+  if command -v wasm-split-cli >/dev/null && cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then return; fi
+  say "installing wasm_split_cli_support $WASM_SPLIT_VERSION (a minute or two, once per machine)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --force --features build-binary
 }
 
 ensure_terser() {
@@ -77,6 +85,7 @@ setup_build() {
   ensure_wasm_target
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION" --locked
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  ensure_wasm_split
   ensure_wasm_opt
   ensure_terser
 }

@@ -144,26 +144,29 @@ pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
     let container = container.clone();
     let shared = state.clone();
     on(&open, "click", move |_: Event| {
-        let (container, state) = (container.clone(), shared.clone());
-        leptos::task::spawn_local(async move {
-            let Ok(view) = crate::media::lazy::load("search").await else {
-                return notify(Some(chat.text.not_loaded));
-            };
-            let (search, on_open) = callbacks_of(chat, &state);
-            let options = object(&[
-                ("container", container.into()),
-                ("labels", labels(chat)),
-                ("scopes", scopes(chat)),
-                ("search", search.as_ref().clone()),
-                ("onOpen", on_open.as_ref().clone()),
-            ]);
-            // (The view that was open, if any, closes as this one opens: its callbacks are not called again.)
-            *state.borrow_mut() = State { _callbacks: Some((search, on_open)), ..State::default() };
-            let _ = view.call1(&JsValue::NULL, &options);
-        });
+        leptos::task::spawn_local(open_search(chat, container.clone(), shared.clone()));
     });
     follow_reveal(chat, state);
     Some(open)
+}
+
+/// Opens the search view over `container` (loading it the first time).
+#[leptos::lazy]
+async fn open_search(chat: Chat, container: Element, state: Shared) {
+    let Ok(view) = crate::media::lazy::load("search").await else {
+        return notify(Some(chat.text.not_loaded));
+    };
+    let (search, on_open) = callbacks_of(chat, &state);
+    let options = object(&[
+        ("container", container.into()),
+        ("labels", labels(chat)),
+        ("scopes", scopes(chat)),
+        ("search", search.as_ref().clone()),
+        ("onOpen", on_open.as_ref().clone()),
+    ]);
+    // (The view that was open, if any, closes as this one opens: its callbacks are not called again.)
+    *state.borrow_mut() = State { _callbacks: Some((search, on_open)), ..State::default() };
+    let _ = view.call1(&JsValue::NULL, &options);
 }
 
 /// The view's labels.

@@ -48,6 +48,13 @@ try {
     ["wasm", find(/module_or_path: '(\/widget\/[^']+\.wasm)'/, "wasm")],
     ["css", find(/href="(\/widget\/[^"]+\.css)"/, "CSS")],
   ];
+  // The glue imports the split loader (which fetches each wasm part on first use): part of the opening.
+  const glue = await (await fetch(server.base + parts[3][1])).text();
+  const splitLoader = glue.match(/from\s*["']\.\/(confab-split-[^"']+\.js)["']/);
+  if (!splitLoader) throw new Error("the JS glue imports no split loader: was the widget built by scripts/build-widget.sh?");
+  parts.push(["split loader", `/widget/${splitLoader[1]}`]);
+  const loaderText = await (await fetch(`${server.base}/widget/${splitLoader[1]}`)).text();
+  const wasmParts = [...new Set([...loaderText.matchAll(/["']\.\/((?:split|chunk)_[^"']+\.wasm)["']/g)].map((m) => m[1]))];
   const rows = [];
   // The one request the loader makes at start: the variant's settings and the launcher rendered with them
   // (the demo app's, which has no variant: the defaults). A small JSON answer, sent uncompressed.
@@ -95,6 +102,8 @@ try {
     ["emoji picker", "/widget/lazy/emoji.js"],
     ["message search", "/widget/lazy/search.js"],
     ["incoming tone", "/widget/lazy/chime.js"],
+    // The wasm parts: a `#[lazy]` function's code (src/…), named by the function.
+    ...wasmParts.map((file) => [`wasm: ${file.replace(/^split_/, "").replace(/_\d+-[0-9a-f]+\.wasm$/, "").replace(/-[0-9a-f]+\.wasm$/, "")}`, `/widget/${file}`]),
   ]) {
     const gzip = await download(server.base + path, "gzip");
     const br = await download(server.base + path, "br");
