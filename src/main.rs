@@ -17,6 +17,7 @@ mod i18n;
 mod look;
 mod media;
 mod net;
+mod parts;
 mod session;
 
 fn main() {

@@ -8,6 +8,7 @@ use confab_protocol::rest::messages::Message;
 use leptos::prelude::*;
 
 use super::{Chat, History, Item, PAGE_SIZE};
+use crate::parts::{wasm_split, NotLoaded};
 
 /// The conversation's log while a thread is open.
 pub(super) struct Stash {
@@ -27,37 +28,13 @@ impl Chat {
         self.features.threads && !item.message.id.is_empty() && item.message.parent_id.is_none() && self.thread.with_untracked(Option::is_none)
     }
 
-    /// Opens the thread of `parent` (a message of the open conversation).
+    /// Opens the thread of `parent` (a message of the open conversation), with the code that shows it
+    /// loaded on first use.
     pub fn open_thread(&self, parent: Message) {
-        let stash = Stash { items: self.messages.get_untracked(), history: self.history.get_untracked() };
-        self.with_session(|s| s.thread_stash = Some(stash));
-        self.composing.set(super::Compose::New);
-        self.messages.set(vec![Item::stored(parent.clone())]);
-        self.history.set(History::Loading);
-        self.thread.set(Some(parent.clone()));
         let chat = *self;
         leptos::task::spawn_local(async move {
-            let (api, token) = chat.rest();
-            let Some(peer) = chat.active.get_untracked() else { return };
-            let page = chat.fetch_page(&api, &token, &peer, None).await;
-            if chat.thread_id().as_deref() != Some(parent.id.as_str()) {
-                return;
-            }
-            match page {
-                Ok(replies) => {
-                    let complete = replies.len() < PAGE_SIZE as usize;
-                    chat.messages.update(|list| {
-                        for reply in replies.into_iter().map(Item::stored) {
-                            if !list.iter().any(|i| i.key == reply.key) {
-                                let at = list.iter().position(|i| i.id() == 0 || i.id() > reply.id()).unwrap_or(list.len()).max(1);
-                                list.insert(at, reply);
-                            }
-                        }
-                    });
-                    chat.history.set(if complete { History::Complete } else { History::More });
-                    chat.mark_read();
-                }
-                Err(_) => chat.history.set(History::More),
+            if open_thread_view(chat, parent).await.is_err() {
+                crate::parts::not_loaded(chat);
             }
         });
     }
@@ -137,4 +114,41 @@ impl Chat {
         }
         false
     }
+}
+
+/// What [`Chat::open_thread`] does: the thread's log, its first page of replies, and the read mark; a wasm
+/// part of its own (see `scripts/build-widget.sh`).
+#[wasm_split(thread_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn open_thread_view(chat: Chat, parent: Message) -> Result<(), NotLoaded> {
+    let stash = Stash { items: chat.messages.get_untracked(), history: chat.history.get_untracked() };
+    chat.with_session(|s| s.thread_stash = Some(stash));
+    chat.composing.set(super::Compose::New);
+    chat.messages.set(vec![Item::stored(parent.clone())]);
+    chat.history.set(History::Loading);
+    chat.thread.set(Some(parent.clone()));
+    leptos::task::spawn_local(async move {
+        let (api, token) = chat.rest();
+        let Some(peer) = chat.active.get_untracked() else { return };
+        let page = chat.fetch_page(&api, &token, &peer, None).await;
+        if chat.thread_id().as_deref() != Some(parent.id.as_str()) {
+            return;
+        }
+        match page {
+            Ok(replies) => {
+                let complete = replies.len() < PAGE_SIZE as usize;
+                chat.messages.update(|list| {
+                    for reply in replies.into_iter().map(Item::stored) {
+                        if !list.iter().any(|i| i.key == reply.key) {
+                            let at = list.iter().position(|i| i.id() == 0 || i.id() > reply.id()).unwrap_or(list.len()).max(1);
+                            list.insert(at, reply);
+                        }
+                    }
+                });
+                chat.history.set(if complete { History::Complete } else { History::More });
+                chat.mark_read();
+            }
+            Err(_) => chat.history.set(History::More),
+        }
+    });
+    Ok(())
 }

@@ -18,11 +18,23 @@ use super::dom::{append, button, el, on, replace_children, set_attr, show_count,
 use super::messages::message_log;
 use super::search::search_button;
 use crate::chat::{Chat, Link};
+use crate::parts::{wasm_split, NotLoaded};
 
 /// Makes the parts `build` makes (reading no signal on the way) `parent`'s children.
 fn swap(parent: &Element, build: impl FnOnce() -> Vec<Element>) {
     let parts = untrack(build);
     replace_children(parent, &parts.iter().collect::<Vec<_>>());
+}
+
+/// The "new conversation" picker (users and groups to start one with), which puts `picking` down once one is
+/// picked, built under `owner`; a wasm part of its own (see [`crate::parts`]).
+#[wasm_split(new_conversation, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn new_conversation_view(chat: Chat, picking: RwSignal<bool>, owner: Option<Owner>) -> Result<Element, NotLoaded> {
+    let build = move || new_conversation(chat, move || picking.set(false));
+    Ok(match owner {
+        Some(owner) => owner.with(build),
+        None => build(),
+    })
 }
 
 /// The panel of a signed-in visitor. `on_close` asks the loader to close a docked panel.
@@ -101,7 +113,20 @@ pub fn panel(config: &WidgetConfig, chat: Chat, on_close: impl Fn() + 'static) -
 
     effect(move || {
         if picking.get() {
-            swap(&list_pane, || vec![new_conversation(chat, move || picking.set(false))]);
+            let list_pane = list_pane.clone();
+            // The picker's effects belong to this run, as if it were built here.
+            let owner = Owner::current();
+            leptos::task::spawn_local(async move {
+                match new_conversation_view(chat, picking, owner).await {
+                    // (Unless the visitor went back to the list while it loaded.)
+                    Ok(view) if picking.get_untracked() => swap(&list_pane, || vec![view]),
+                    Ok(_) => {}
+                    Err(_) => {
+                        picking.set(false);
+                        crate::parts::not_loaded(chat);
+                    }
+                }
+            });
         } else {
             let notice = notice.clone();
             swap(&list_pane, || vec![conversation_list(chat, notice)]);

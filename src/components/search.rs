@@ -20,6 +20,7 @@ use super::dom::{button, on};
 use super::reactive::effect;
 use crate::chat::{Chat, ConversationItem, History, Peer};
 use crate::media::js::{get, object};
+use crate::parts::{not_loaded, wasm_split, NotLoaded};
 
 /// The header button's magnifier.
 const SEARCH_ICON: &str = r#"<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5"/></svg>"#;
@@ -150,12 +151,20 @@ pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
     Some(open)
 }
 
-/// Opens the search view over `container` (loading it the first time).
-#[leptos::lazy]
+/// Opens the search view over `container`, loading the view and its wiring the first time.
 async fn open_search(chat: Chat, container: Element, state: Shared) {
     let Ok(view) = crate::media::lazy::load("search").await else {
-        return notify(Some(chat.text.not_loaded));
+        return not_loaded(chat);
     };
+    if show_search(chat, container, state, view).await.is_err() {
+        not_loaded(chat);
+    }
+}
+
+/// Shows the search `view` (what `lazy/search.js` registers) over `container`, wired to the panel; a wasm
+/// part of its own (see [`crate::parts`]).
+#[wasm_split(search_wiring, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn show_search(chat: Chat, container: Element, state: Shared, view: js_sys::Function) -> Result<(), NotLoaded> {
     let (search, on_open) = callbacks_of(chat, &state);
     let options = object(&[
         ("container", container.into()),
@@ -167,6 +176,7 @@ async fn open_search(chat: Chat, container: Element, state: Shared) {
     // (The view that was open, if any, closes as this one opens: its callbacks are not called again.)
     *state.borrow_mut() = State { _callbacks: Some((search, on_open)), ..State::default() };
     let _ = view.call1(&JsValue::NULL, &options);
+    Ok(())
 }
 
 /// The view's labels.
