@@ -22,7 +22,15 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
     }
 }
 
-/// Tells the visitor that what they asked for could not be loaded (the composer's notice).
+/// Tells the visitor that what they asked for could not be loaded: in the composer's notice, or (no
+/// conversation open) in the panel's banner, until the connection's state next changes.
 pub fn not_loaded(chat: crate::chat::Chat) {
-    crate::components::attach::notify(Some(chat.text.not_loaded));
+    let document = leptos::prelude::document();
+    if let Ok(Some(notice)) = document.query_selector("#composer-notice") {
+        return notice.set_text_content(Some(chat.text.not_loaded));
+    }
+    if let Ok(Some(banner)) = document.query_selector(".banner-slot") {
+        let line = crate::components::dom::text_el("span", "banner offline", chat.text.not_loaded);
+        crate::components::dom::replace_children(&banner, &[&line]);
+    }
 }

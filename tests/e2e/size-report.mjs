@@ -9,10 +9,12 @@ const LOADER_BUDGET_GZIP = 3 * 1000;
 // The panel budget was 150 KB until the variants and the 12 languages came (about 10 KB of wasm), and 160 KB
 // until media messages came (attaching, uploads, thumbnails, players, file cards: about 19 KB of wasm; the
 // viewer, the recorder and video posters load on first use), and 180 KB until rich messaging came (the
-// message menu, reactions, quotes, threads, mentions, edit and delete, the unread line and the search
-// wiring: about 30 KB of wasm; the emoji picker, the search view and the tone load on first use). That is
-// more than it should cost: the performance issue brings the panel to 100 KB by splitting the wasm.
-const PANEL_BUDGET_GZIP = 210 * 1000;
+// message menu, reactions, quotes, threads, mentions, edit and delete, the unread line: about 30 KB of
+// wasm; the emoji picker, the search view and the tone load on first use). Splitting the wasm (the thread
+// view, the search wiring and the new-conversation picker are parts loaded on first use) and minifying the
+// glue brought the 205 KB this cost back to 200 KB: the budget is 205 KB. That is still more than it should
+// cost: the performance issue brings the panel to 100 KB.
+const PANEL_BUDGET_GZIP = 205 * 1000;
 
 function download(url, encoding) {
   return new Promise((ok, fail) => {
@@ -103,7 +105,7 @@ try {
     ["message search", "/widget/lazy/search.js"],
     ["incoming tone", "/widget/lazy/chime.js"],
     // The wasm parts: a `#[lazy]` function's code (src/…), named by the function.
-    ...wasmParts.map((file) => [`wasm: ${file.replace(/^split_/, "").replace(/_\d+-[0-9a-f]+\.wasm$/, "").replace(/-[0-9a-f]+\.wasm$/, "")}`, `/widget/${file}`]),
+    ...wasmParts.map((file) => [`wasm: ${file.replace(/^split_/, "").replace(/-[0-9a-f]+\.wasm$/, "")}`, `/widget/${file}`]),
   ]) {
     const gzip = await download(server.base + path, "gzip");
     const br = await download(server.base + path, "br");
