@@ -81,8 +81,14 @@ ensure_npm_packages() {
   cp "$dir/package-lock.json" "$stamp"
 }
 
+# The workspace's crates, downloaded: the widget's and the console's builds run offline.
+ensure_crates() {
+  cargo fetch --locked --manifest-path "$root/Cargo.toml"
+}
+
 setup_build() {
   ensure_wasm_target
+  ensure_crates
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION" --locked
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
   ensure_wasm_split
