@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the widget (release, size-tuned) into dist/, offline, using the tools setup.sh installs: trunk
-# builds the frame page, the CSS and the copied folders; the wasm is built here, split at its `#[lazy]`
-# functions by wasm-split (each such part is a wasm file the panel fetches on first use), bound by
+# builds the frame page, the CSS and the copied folders; the wasm is built here, split at the functions
+# `src/parts.rs` describes, by wasm-split (each such part is a wasm file the panel fetches on first use), bound by
 # wasm-bindgen and shrunk by wasm-opt, then placed with one content hash by scripts/place-wasm.mjs, which
 # writes the frame's bootstrap. The host page's scripts (snippet/confab.js, snippet/confab-host.js) are
 # minified next to it (the server splices their specs in when it starts), and what the server serves is

@@ -72,6 +72,6 @@ const page = join(distDir, "index.html");
 const html = readFileSync(page, "utf8");
 const link = /<link data-trunk rel="rust"[^>]*>/;
 if (!link.test(html)) throw new Error(`place-wasm: ${page} has no skipped rust link to put the bootstrap in`);
-writeFileSync(page, html.replace(link, bootstrap));
+writeFileSync(page, html.replace(link, () => bootstrap));
 const parts = [...placed.values()].filter((name) => name.startsWith("split_") || name.startsWith("chunk_"));
 console.error(`place-wasm: ${placed.get(GLUE)}, ${placed.get(MAIN)} and ${parts.length} part(s) loaded on first use`);

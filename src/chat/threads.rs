@@ -31,12 +31,7 @@ impl Chat {
     /// Opens the thread of `parent` (a message of the open conversation), with the code that shows it
     /// loaded on first use.
     pub fn open_thread(&self, parent: Message) {
-        let chat = *self;
-        leptos::task::spawn_local(async move {
-            if open_thread_view(chat, parent).await.is_err() {
-                crate::parts::not_loaded(chat);
-            }
-        });
+        crate::parts::spawn(*self, open_thread_view(*self, parent));
     }
 
     /// Closes the open thread: the conversation's log comes back.

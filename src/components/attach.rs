@@ -29,11 +29,11 @@ pub fn notice() -> Element {
     notice
 }
 
-/// Says `text` in the composer's notice, or clears it.
-pub fn notify(text: Option<&str>) {
-    if let Ok(Some(notice)) = document().query_selector("#composer-notice") {
-        notice.set_text_content(text);
-    }
+/// Says `text` in the composer's notice, or clears it; false when no composer is shown.
+pub fn notify(text: Option<&str>) -> bool {
+    let Ok(Some(notice)) = document().query_selector("#composer-notice") else { return false };
+    notice.set_text_content(text);
+    true
 }
 
 /// Sends `files` to the open conversation (where the visitor may write), and names those refused.

@@ -199,7 +199,7 @@ fn focus_item(menu: &Element, to: impl Fn(u32, u32) -> u32) {
 fn pick_reaction(chat: Chat, anchor: Element, id: String) {
     leptos::task::spawn_local(async move {
         let Ok(open) = crate::media::lazy::load("emoji").await else {
-            return crate::components::attach::notify(Some(chat.text.not_loaded));
+            return crate::parts::not_loaded(chat);
         };
         let t = chat.text;
         let common: js_sys::Array = COMMON_EMOJI.iter().map(|e| JsValue::from_str(e)).collect();

@@ -363,7 +363,8 @@ fn show_quoted(chat: Chat, window: RwSignal<Window>, id: &str) {
         Some((!shown).then(|| Window { top: Some(items[at].key.clone()), bottom: (last + 1 < items.len()).then(|| items[last].key.clone()) }))
     });
     let Some(moved) = found else {
-        return super::attach::notify(Some(chat.text.quoted_not_loaded));
+        super::attach::notify(Some(chat.text.quoted_not_loaded));
+        return;
     };
     if let Some(moved) = moved {
         window.set(moved);

@@ -20,7 +20,7 @@ use super::dom::{button, on};
 use super::reactive::effect;
 use crate::chat::{Chat, ConversationItem, History, Peer};
 use crate::media::js::{get, object};
-use crate::parts::{not_loaded, wasm_split, NotLoaded};
+use crate::parts::{wasm_split, NotLoaded};
 
 /// The header button's magnifier.
 const SEARCH_ICON: &str = r#"<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5"/></svg>"#;
@@ -145,20 +145,16 @@ pub fn search_button(chat: Chat, container: &Element) -> Option<Element> {
     let container = container.clone();
     let shared = state.clone();
     on(&open, "click", move |_: Event| {
-        leptos::task::spawn_local(open_search(chat, container.clone(), shared.clone()));
+        crate::parts::spawn(chat, open_search(chat, container.clone(), shared.clone()));
     });
     follow_reveal(chat, state);
     Some(open)
 }
 
 /// Opens the search view over `container`, loading the view and its wiring the first time.
-async fn open_search(chat: Chat, container: Element, state: Shared) {
-    let Ok(view) = crate::media::lazy::load("search").await else {
-        return not_loaded(chat);
-    };
-    if show_search(chat, container, state, view).await.is_err() {
-        not_loaded(chat);
-    }
+async fn open_search(chat: Chat, container: Element, state: Shared) -> Result<(), NotLoaded> {
+    let view = crate::media::lazy::load("search").await.map_err(|_| NotLoaded)?;
+    show_search(chat, container, state, view).await
 }
 
 /// Shows the search `view` (what `lazy/search.js` registers) over `container`, wired to the panel; a wasm

@@ -104,7 +104,7 @@ try {
     ["emoji picker", "/widget/lazy/emoji.js"],
     ["message search", "/widget/lazy/search.js"],
     ["incoming tone", "/widget/lazy/chime.js"],
-    // The wasm parts: a `#[lazy]` function's code (src/…), named by the function.
+    // The wasm parts (see src/parts.rs), each named by its part.
     ...wasmParts.map((file) => [`wasm: ${file.replace(/^split_/, "").replace(/-[0-9a-f]+\.wasm$/, "")}`, `/widget/${file}`]),
   ]) {
     const gzip = await download(server.base + path, "gzip");
